@@ -1,0 +1,1 @@
+"""Vietnamese assistant for the 2G/3G network sunset."""

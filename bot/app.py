@@ -1,0 +1,54 @@
+"""Composition root: builds settings-dependent parts in order (engine, i18n, services, runner)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.core.clock import Clock
+from bot.core.i18n import load_catalogs
+from bot.core.router import Router
+from bot.core.runner import RunnerConfig, TurnRunner
+from bot.handlers import build_router
+from bot.handlers.buttons import menu_button
+from bot.services import make_services
+from db.session import make_engine, make_sessionmaker
+
+
+@dataclass(slots=True)
+class App:
+    """The running parts of the bot that every channel shares."""
+
+    settings: Settings
+    engine: AsyncEngine
+    clock: Clock
+    runner: TurnRunner
+
+    async def aclose(self) -> None:
+        """Release the database connections."""
+        await self.engine.dispose()
+
+
+def build_app(settings: Settings, *, router: Router | None = None) -> App:
+    """Build the bot from settings. Loads catalogs; opens no connection until first use.
+
+    `router` replaces the standard routes (tests add flows of their own).
+    """
+    load_catalogs(settings.locales_dir, SUPPORTED_LOCALES)
+    engine = make_engine(settings.database_url)
+    clock = Clock(timezone=settings.timezone, fixed_today=settings.bot_today)
+    runner = TurnRunner(
+        sessionmaker=make_sessionmaker(engine),
+        router=router or build_router(),
+        services_factory=make_services,
+        clock=clock,
+        config=RunnerConfig(
+            default_locale=settings.default_locale,
+            supported_locales=SUPPORTED_LOCALES,
+            max_input_chars=settings.max_input_chars,
+        ),
+        menu_button=menu_button,
+    )
+    return App(settings=settings, engine=engine, clock=clock, runner=runner)

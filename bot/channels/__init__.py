@@ -1,0 +1,1 @@
+"""Channels: translate platform events to `Incoming` and `Reply` to platform calls."""

@@ -1,0 +1,164 @@
+"""Command-line interface (Typer): chat, run, db."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.config import SUPPORTED_LOCALES, Settings
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+cli = typer.Typer(
+    help="Trợ lý tắt sóng 2G/3G — 2G/3G sunset assistant.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+NO_CHANNEL_MESSAGE = """\
+Chưa cấu hình kênh nhắn tin nào: hãy đặt biến môi trường TELEGRAM_BOT_TOKEN hoặc ZALO_BOT_TOKEN.
+Để thử trợ lý ngay trên máy này, hãy chạy: make chat
+
+No messaging channel is configured: set TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN.
+To try the assistant on this machine, run: make chat
+"""
+
+TodayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="Show the bot as on this date (YYYY-MM-DD); also BOT_TODAY.",
+        show_default=False,
+    ),
+]
+
+
+def load_settings(today: str | None = None) -> Settings:
+    """Settings from the environment, with the --today override applied."""
+    settings = Settings()
+    if today is not None:
+        try:
+            settings.bot_today = date.fromisoformat(today)
+        except ValueError:
+            raise typer.BadParameter(
+                f"'{today}' is not a date in the form YYYY-MM-DD", param_hint="--today"
+            ) from None
+    from bot.logging_setup import configure_logging
+
+    configure_logging(settings.log_level)
+    return settings
+
+
+def _default_console_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "console")
+
+
+@cli.command()
+def chat(
+    user: Annotated[
+        str | None, typer.Option("--user", help="Chat as this identity (default: your OS user).")
+    ] = None,
+    locale: Annotated[
+        str | None, typer.Option("--locale", help="Language: vi or en.", show_default=False)
+    ] = None,
+    staff: Annotated[bool, typer.Option("--staff", help="Act as a staff member.")] = False,
+    today: TodayOption = None,
+) -> None:
+    """Chat with the bot in this terminal (or pipe one message per line into it)."""
+    if locale is not None and locale not in SUPPORTED_LOCALES:
+        raise typer.BadParameter(
+            f"choose one of {', '.join(SUPPORTED_LOCALES)}", param_hint="--locale"
+        )
+    settings = load_settings(today)
+    asyncio.run(_chat(settings, user or _default_console_user(), locale, staff))
+
+
+async def _chat(settings: Settings, user_id: str, locale: str | None, staff: bool) -> None:
+    from bot.app import build_app
+    from bot.channels.console import CHANNEL, ConsoleChannel, default_stdio
+    from bot.services.users import prepare_user
+    from db import migrate
+    from db.session import async_url
+
+    if async_url(settings.database_url).get_backend_name() == "sqlite":
+        await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    app = build_app(settings)
+    try:
+        await _require_schema(app)
+        await prepare_user(
+            app.runner.sessionmaker,
+            channel=CHANNEL,
+            external_id=user_id,
+            default_locale=settings.default_locale,
+            locale=locale,
+            is_staff=True if staff else None,
+        )
+        stdin, stdout = default_stdio()
+        channel = ConsoleChannel(app.runner, user_id=user_id, stdin=stdin, stdout=stdout)
+        await channel.run()
+    finally:
+        await app.aclose()
+
+
+async def _require_schema(app: App) -> None:
+    """Exit with a clear message when the database is not migrated to the newest revision."""
+    from db import migrate
+
+    current = await migrate.current_revision(app.engine)
+    if current != migrate.head_revision():
+        typer.echo(
+            "Cơ sở dữ liệu chưa được cập nhật. Hãy chạy: bot db upgrade\n"
+            "The database is not up to date. Run: bot db upgrade",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+
+
+@cli.command()
+def run() -> None:
+    """Start every configured messaging channel (Telegram, Zalo) and the web server."""
+    settings = load_settings()
+    if not settings.has_channel_token:
+        typer.echo(NO_CHANNEL_MESSAGE, err=True)
+        raise typer.Exit(code=2)
+    typer.echo(
+        "Các kênh Telegram và Zalo chưa có trong phiên bản này; hãy dùng make chat.\n"
+        "The Telegram and Zalo channels are not part of this version yet; use make chat.",
+        err=True,
+    )
+    raise typer.Exit(code=3)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply database migrations (DATABASE_URL)."""
+    from db import migrate
+
+    settings = load_settings()
+    migrate.upgrade(settings.database_url, revision)
+
+
+@db_cli.command("check")
+def db_check() -> None:
+    """Fail when the models and the migrations have drifted apart."""
+    from db import migrate
+
+    settings = load_settings()
+    migrate.check(settings.database_url)
+
+
+def main() -> None:
+    """Entry point of the `bot` command."""
+    cli()

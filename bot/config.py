@@ -1,0 +1,51 @@
+"""Settings, read from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SUPPORTED_LOCALES = ("vi", "en")
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; see README.md, "Configuration"."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        default="sqlite:///var/bot.db",
+        description="SQLite or PostgreSQL URL; the async driver is chosen automatically.",
+    )
+    default_locale: str = Field(default="vi", description="Locale of new users.")
+    bot_today: date | None = Field(
+        default=None, description="Show the bot as on this date (YYYY-MM-DD); for testing."
+    )
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", description="Local time zone of users.")
+    locales_dir: Path = Field(
+        default=PROJECT_ROOT / "locales", description="Folder with compiled gettext catalogs."
+    )
+    max_input_chars: int = Field(
+        default=1000, ge=50, description="Longer incoming messages are cut to this length."
+    )
+    log_level: str = Field(default="WARNING", description="Python logging level.")
+    telegram_bot_token: SecretStr | None = Field(default=None, description="Telegram token.")
+    zalo_bot_token: SecretStr | None = Field(default=None, description="Zalo Bot token.")
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"default_locale must be one of {SUPPORTED_LOCALES}")
+        return value
+
+    @property
+    def has_channel_token(self) -> bool:
+        """True when at least one real messaging channel is configured."""
+        return bool(self.telegram_bot_token or self.zalo_bot_token)

@@ -1,0 +1,25 @@
+"""Today's date in the users' time zone, with an override to see the bot as on another day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Tells today's local date; `fixed_today` pins it (settings BOT_TODAY / --today)."""
+
+    timezone: str = "Asia/Ho_Chi_Minh"
+    fixed_today: date | None = None
+
+    def now(self) -> datetime:
+        """The current time in UTC."""
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        """Today's date in the users' time zone (or the pinned date)."""
+        if self.fixed_today is not None:
+            return self.fixed_today
+        return self.now().astimezone(ZoneInfo(self.timezone)).date()

@@ -1,0 +1,81 @@
+"""Routing of a turn to one handler: global words, button payloads, commands, state, free text."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.core.text import fold
+
+if TYPE_CHECKING:
+    from bot.core.context import TurnContext
+
+Handler = Callable[["TurnContext"], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The handler chosen for a turn and the argument text it receives."""
+
+    handler: Handler
+    args: str = ""
+
+
+@dataclass(slots=True)
+class Router:
+    """Maps what the user sent to a handler. Filled by each handler module's `register`."""
+
+    commands: dict[str, Handler] = field(default_factory=dict)
+    payloads: dict[str, Handler] = field(default_factory=dict)
+    states: dict[str, Handler] = field(default_factory=dict)
+    words: dict[str, Handler] = field(default_factory=dict)
+    on_text: Handler | None = None
+    on_empty: Handler | None = None
+    on_unknown_command: Handler | None = None
+    on_stale_payload: Handler | None = None
+
+    def command(self, name: str, handler: Handler) -> None:
+        """Route `/name` (case-insensitive) to `handler`."""
+        self.commands[name.lower().lstrip("/")] = handler
+
+    def payload(self, prefix: str, handler: Handler) -> None:
+        """Route button payloads `prefix` and `prefix:…` to `handler`."""
+        self.payloads[prefix] = handler
+
+    def state(self, name: str, handler: Handler) -> None:
+        """Route free text to `handler` while the conversation is in state `name`."""
+        self.states[name] = handler
+
+    def word(self, text: str, handler: Handler) -> None:
+        """Route a message that is exactly `text` (folded) to `handler`, in any state."""
+        self.words[fold(text)] = handler
+
+    def resolve(self, *, text: str, payload: str | None, state: str | None) -> Route:
+        """Choose the route for one message."""
+        if payload is not None:
+            handler = self.payloads.get(payload.split(":", 1)[0])
+            if handler is not None:
+                return Route(handler, payload.partition(":")[2])
+            return Route(self._required(self.on_stale_payload), payload)
+        if not text:
+            return Route(self._required(self.on_empty))
+        word_handler = self.words.get(fold(text))
+        if word_handler is not None:
+            return Route(word_handler)
+        if text.startswith("/"):
+            name, _, args = text[1:].partition(" ")
+            name = name.split("@", 1)[0].lower()
+            handler = self.commands.get(name)
+            if handler is not None:
+                return Route(handler, args.strip())
+            return Route(self._required(self.on_unknown_command), name)
+        if state is not None and state in self.states:
+            return Route(self.states[state], text)
+        return Route(self._required(self.on_text), text)
+
+    @staticmethod
+    def _required(handler: Handler | None) -> Handler:
+        if handler is None:
+            raise LookupError("Router is missing a default handler")
+        return handler

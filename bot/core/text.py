@@ -1,0 +1,43 @@
+"""Text tools: folding Vietnamese for comparison, cleaning input, masking phone numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Letters that Unicode decomposition does not reduce to ASCII.
+_SPECIAL_FOLDS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d"})
+_CONTROL_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_SPACES = re.compile(r"\s+")
+_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+
+
+def strip_marks(text: str) -> str:
+    """Remove Vietnamese tone and vowel marks and map đ to d ("Điện thoại" -> "Dien thoai")."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_SPECIAL_FOLDS))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", stripped)
+
+
+def fold(text: str) -> str:
+    """Lower-case, mark-free, single-spaced form of `text` for comparisons."""
+    return _SPACES.sub(" ", strip_marks(unicodedata.normalize("NFC", text)).lower()).strip()
+
+
+def clean_input(text: str) -> str:
+    """NFC-normalise user text and drop control and format characters (keeps line breaks)."""
+    text = unicodedata.normalize("NFC", text)
+    kept = (
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _CONTROL_CATEGORIES
+    )
+    return "".join(kept).strip()
+
+
+def mask_phone_numbers(text: str) -> str:
+    """Replace all but the last three digits of Vietnamese phone numbers with '*'."""
+
+    def _mask(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        return "*" * (len(digits) - 3) + digits[-3:]
+
+    return _PHONE.sub(_mask, text)

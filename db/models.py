@@ -1,0 +1,48 @@
+"""Database models. Times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, BigId
+
+
+def utcnow() -> datetime:
+    """The current time in UTC (timezone-aware)."""
+    return datetime.now(UTC)
+
+
+class User(Base):
+    """A person on one channel, identified by (channel, external id)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(128))
+    display_name: Mapped[str | None] = mapped_column(String(128))
+    locale: Mapped[str] = mapped_column(String(8))
+    is_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class Conversation(Base):
+    """Dialogue state of one user: the current state name, its form data and offered choices."""
+
+    __tablename__ = "conversations"
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    choices: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )

@@ -1,0 +1,1 @@
+"""Repositories: data access that takes a session and never commits."""

@@ -1,0 +1,54 @@
+"""Users, identified by (channel, external id)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import User, utcnow
+
+
+class UserRepository:
+    """Reads and writes `users` rows within the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_by_external_id(self, *, channel: str, external_id: str) -> User | None:
+        """The user known on `channel` as `external_id`, if any."""
+        return await self.session.scalar(
+            select(User).where(User.channel == channel, User.external_id == external_id)
+        )
+
+    async def get_or_create(
+        self, *, channel: str, external_id: str, locale: str, display_name: str | None = None
+    ) -> User:
+        """Fetch the user, creating them on first contact (safe against a concurrent insert)."""
+        user = await self.get_by_external_id(channel=channel, external_id=external_id)
+        if user is not None:
+            user.last_seen_at = utcnow()
+            if display_name and user.display_name != display_name:
+                user.display_name = display_name
+            return user
+        user = User(
+            channel=channel, external_id=external_id, locale=locale, display_name=display_name
+        )
+        try:
+            async with self.session.begin_nested():
+                self.session.add(user)
+        except IntegrityError:
+            existing = await self.get_by_external_id(channel=channel, external_id=external_id)
+            if existing is None:
+                raise
+            return existing
+        return user
+
+    async def set_preferences(
+        self, *, user: User, locale: str | None = None, is_staff: bool | None = None
+    ) -> None:
+        """Change a user's language or staff flag."""
+        if locale is not None:
+            user.locale = locale
+        if is_staff is not None:
+            user.is_staff = is_staff

@@ -1,0 +1,72 @@
+"""Engine and session factories. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+
+
+def async_url(url: str | URL) -> URL:
+    """Turn an ordinary database URL into one with the async driver we use.
+
+    `sqlite:///var/bot.db` -> `sqlite+aiosqlite:///var/bot.db`,
+    `postgres://…` or `postgresql://…` -> `postgresql+psycopg://…`.
+    """
+    parsed = (
+        make_url(str(url).replace("postgres://", "postgresql://", 1))
+        if isinstance(url, str)
+        else url
+    )
+    backend = parsed.get_backend_name()
+    if backend not in ASYNC_DRIVERS:
+        raise ValueError(f"Unsupported database: {backend!r} (use sqlite or postgresql)")
+    return parsed.set(drivername=ASYNC_DRIVERS[backend])
+
+
+def ensure_sqlite_folder(url: URL) -> None:
+    """Create the folder of an SQLite database file if it does not exist yet."""
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Let SQLAlchemy, not the driver, start transactions, so that SAVEPOINTs nest properly
+    # (SQLAlchemy docs: "Serializable isolation / Savepoints / Transactional DDL").
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(database_url: str | URL) -> AsyncEngine:
+    """Build the async engine for a database URL (SQLite gets foreign keys and WAL)."""
+    url = async_url(database_url)
+    ensure_sqlite_folder(url)
+    engine = create_async_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # BEGIN IMMEDIATE takes the write lock at the start of a turn: two processes on one
+    # SQLite file then wait for each other (busy_timeout) instead of failing mid-turn.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Session factory: one session per turn or job, objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,93 @@
+"""The console and CLI as a user runs them: a real process, piped input, plain output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run_bot(
+    args: list[str], stdin: str, env_extra: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_BOT_TOKEN")}
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def env(tmp_path: Path, locales_dir: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db",
+        "LOCALES_DIR": str(locales_dir),
+        "BOT_TODAY": "2026-11-24",
+    }
+
+
+def test_piped_start_shows_the_vietnamese_menu(env, tmp_path):
+    result = run_bot(["chat", "--user", "an"], "/start\n1\n", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Xin chào" in out
+    assert "  1. Lộ trình tắt sóng" in out
+    assert "  6. Gặp cán bộ" in out
+    assert "> 1\n" in out
+    assert "«Lộ trình tắt sóng»" in out
+    assert "\x1b[" not in out  # plain text when not a terminal
+
+
+def test_locale_option_shows_english(env, tmp_path):
+    result = run_bot(["chat", "--user", "bo", "--locale", "en"], "/start\n", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1. Shutdown timeline" in result.stdout
+    assert "6. Talk to an official" in result.stdout
+
+
+def test_identity_keeps_state_between_runs(env, tmp_path):
+    run_bot(["chat", "--user", "ca"], "/lang\n", env, tmp_path)
+    result = run_bot(["chat", "--user", "ca"], "2\n", env, tmp_path)
+    assert "I will write to you in English from now on." in result.stdout
+    other = run_bot(["chat", "--user", "da"], "/start\n", env, tmp_path)
+    assert "Xin chào" in other.stdout
+
+
+def test_bad_options_are_explained(env, tmp_path):
+    result = run_bot(["chat", "--today", "24/11/2026"], "", env, tmp_path)
+    assert result.returncode != 0
+    assert "YYYY-MM-DD" in result.stderr
+    result = run_bot(["chat", "--locale", "fr"], "", env, tmp_path)
+    assert result.returncode != 0
+
+
+def test_run_without_a_token_explains_what_to_do(env, tmp_path):
+    result = run_bot(["run"], "", env, tmp_path)
+    assert result.returncode != 0
+    for needle in (
+        "TELEGRAM_BOT_TOKEN",
+        "ZALO_BOT_TOKEN",
+        "make chat",
+        "Chưa cấu hình",
+        "No messaging",
+    ):
+        assert needle in result.stderr
+
+
+def test_db_upgrade_command(env, tmp_path):
+    result = run_bot(["db", "upgrade"], "", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "bot.db").exists()
+    result = run_bot(["db", "check"], "", env, tmp_path)
+    assert result.returncode == 0, result.stderr

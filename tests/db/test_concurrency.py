@@ -1,0 +1,37 @@
+"""Concurrent turns of one user: none lost, first contact creates one user (both backends)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.core.messages import Incoming
+from db.models import User
+from tests.support.flows import router_with_test_flows
+
+pytestmark = pytest.mark.db
+
+
+async def test_two_runners_first_contact_creates_one_user(make_app, database_url):
+    apps = [make_app(database_url), make_app(database_url)]
+    replies = await asyncio.gather(
+        *(app.runner.handle(Incoming(channel="zalo", user_id="u1", text="/start")) for app in apps)
+    )
+    assert all(r and "Xin chào" in r[0].text for r in replies)
+    assert all(app.runner.errors == 0 for app in apps)
+    async with apps[0].runner.sessionmaker() as session:
+        count = await session.scalar(select(func.count()).select_from(User))
+    assert count == 1
+
+
+async def test_concurrent_messages_of_one_user_are_not_lost(make_app, database_url):
+    app = make_app(database_url, router=router_with_test_flows())
+    await app.runner.handle(Incoming(channel="t", user_id="u", text="/survey"))
+    first, second = await asyncio.gather(
+        app.runner.handle(Incoming(channel="t", user_id="u", text="Lan")),
+        app.runner.handle(Incoming(channel="t", user_id="u", text="Bản Mòng")),
+    )
+    assert first[0].text == "Which village?"
+    assert second[0].text == "Thanks Lan from Bản Mòng."

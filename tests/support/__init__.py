@@ -1,0 +1,1 @@
+"""Test builders and doubles."""
