@@ -1,4 +1,4 @@
-"""Composition root: builds settings-dependent parts in order (engine, i18n, services, runner)."""
+"""Composition root: builds the parts in order (i18n, engine, content, services, runner)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.content.loader import Content, load_content
 from bot.core.clock import Clock
 from bot.core.i18n import load_catalogs
 from bot.core.router import Router
 from bot.core.runner import RunnerConfig, TurnRunner
 from bot.handlers import build_router
 from bot.handlers.buttons import menu_button
-from bot.services import make_services
+from bot.services import ServicesFactory
+from bot.services.faq import FaqService
 from db.session import make_engine, make_sessionmaker
 
 
@@ -24,6 +26,8 @@ class App:
     settings: Settings
     engine: AsyncEngine
     clock: Clock
+    content: Content
+    faq: FaqService
     runner: TurnRunner
 
     async def aclose(self) -> None:
@@ -39,10 +43,12 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
     load_catalogs(settings.locales_dir, SUPPORTED_LOCALES)
     engine = make_engine(settings.database_url)
     clock = Clock(timezone=settings.timezone, fixed_today=settings.bot_today)
+    content = load_content(settings.content_dir)
+    faq = FaqService(content, cache_dir=settings.cache_dir)
     runner = TurnRunner(
         sessionmaker=make_sessionmaker(engine),
         router=router or build_router(),
-        services_factory=make_services,
+        services_factory=ServicesFactory(faq=faq),
         clock=clock,
         config=RunnerConfig(
             default_locale=settings.default_locale,
@@ -51,4 +57,6 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
         ),
         menu_button=menu_button,
     )
-    return App(settings=settings, engine=engine, clock=clock, runner=runner)
+    return App(
+        settings=settings, engine=engine, clock=clock, content=content, faq=faq, runner=runner
+    )

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 import os
+import sys
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -23,6 +27,10 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database migrations.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+content_cli = typer.Typer(help="Content files (timeline, FAQ, contacts…).", no_args_is_help=True)
+cli.add_typer(content_cli, name="content")
+faq_cli = typer.Typer(help="Questions and answers.", no_args_is_help=True)
+cli.add_typer(faq_cli, name="faq")
 
 NO_CHANNEL_MESSAGE = """\
 Chưa cấu hình kênh nhắn tin nào: hãy đặt biến môi trường TELEGRAM_BOT_TOKEN hoặc ZALO_BOT_TOKEN.
@@ -157,6 +165,111 @@ def db_check() -> None:
 
     settings = load_settings()
     migrate.check(settings.database_url)
+
+
+LocaleOption = Annotated[
+    str | None, typer.Option("--locale", help="Language: vi or en.", show_default=False)
+]
+
+
+def _check_locale(locale: str | None) -> None:
+    if locale is not None and locale not in SUPPORTED_LOCALES:
+        raise typer.BadParameter(
+            f"choose one of {', '.join(SUPPORTED_LOCALES)}", param_hint="--locale"
+        )
+
+
+def _questions(question: str | None) -> list[str] | Iterator[str]:
+    """The one question given, or one question per line of standard input."""
+    if question is not None:
+        return [question]
+    return (line.rstrip("\r\n") for line in sys.stdin)
+
+
+@cli.command()
+def ask(
+    question: Annotated[
+        str | None, typer.Argument(help="The question; omit to read stdin.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    today: TodayOption = None,
+    locale: LocaleOption = None,
+) -> None:
+    """Answer questions as the bot would (no database needed)."""
+    _check_locale(locale)
+    settings = load_settings(today)
+    from bot.content.loader import load_content
+    from bot.core.clock import Clock
+    from bot.core.i18n import load_catalogs, use_locale
+    from bot.services.faq import FaqService
+
+    load_catalogs(settings.locales_dir, SUPPORTED_LOCALES)
+    faq = FaqService(load_content(settings.content_dir), cache_dir=settings.cache_dir)
+    day = Clock(timezone=settings.timezone, fixed_today=settings.bot_today).today()
+    with use_locale(locale or settings.default_locale):
+        for text in _questions(question):
+            answer = faq.answer(text, day)
+            if as_json:
+                record = {
+                    "question": text,
+                    "topic": answer.topic,
+                    "score": answer.score,
+                    "answer": answer.text,
+                }
+                typer.echo(json.dumps(record, ensure_ascii=False))
+            else:
+                typer.echo(f"? {text}\n[{answer.topic} {answer.score:.2f}]\n{answer.text}\n")
+
+
+@content_cli.command("check")
+def content_check(
+    folder: Annotated[
+        Path | None, typer.Option("--dir", help="Content folder (default: the shipped one).")
+    ] = None,
+) -> None:
+    """Validate the content files; exit 1 with a list of problems."""
+    from bot.content.loader import CONTENT_DIR, find_problems
+
+    problems = find_problems(folder or CONTENT_DIR)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) in {folder or CONTENT_DIR}:", err=True)
+        for problem in problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"Content OK: {folder or CONTENT_DIR}")
+
+
+@faq_cli.command("misses")
+def faq_misses(
+    limit: Annotated[int, typer.Option("--limit", help="How many to list.")] = 50,
+) -> None:
+    """Questions the bot could not answer, most frequent first."""
+    settings = load_settings()
+    asyncio.run(_faq_misses(settings, limit))
+
+
+async def _faq_misses(settings: Settings, limit: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from db.repositories.faq_misses import FaqMissRepository
+    from db.session import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            rows = await FaqMissRepository(session).most_frequent(limit=limit)
+    finally:
+        await engine.dispose()
+    if not rows:
+        typer.echo("No unanswered questions recorded.")
+        return
+    table = Table("count", "last asked (UTC)", "channel", "question")
+    for row in rows:
+        table.add_row(
+            str(row.count), row.last_asked.strftime("%Y-%m-%d %H:%M"), row.channels, row.text
+        )
+    Console(soft_wrap=True).print(table)
 
 
 def main() -> None:

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     locales_dir: Path = Field(
         default=PROJECT_ROOT / "locales", description="Folder with compiled gettext catalogs."
     )
+    content_dir: Path = Field(
+        default=PROJECT_ROOT / "bot" / "content", description="Folder of the content files."
+    )
+    cache_dir: Path | None = Field(
+        default=Path("var/cache"),
+        description="Where the trained question matcher is cached; empty string to disable.",
+    )
     max_input_chars: int = Field(
         default=1000, ge=50, description="Longer incoming messages are cut to this length."
     )

@@ -46,3 +46,18 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+class FaqMiss(Base):
+    """A question the bot could not place: for staff to improve the content. No personal data
+    beyond the text itself, the time and the channel."""
+
+    __tablename__ = "faq_misses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(String(1000))
+    normalized: Mapped[str] = mapped_column(String(1000), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    best_topic: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

@@ -79,6 +79,7 @@ def make_settings(locales_dir: Path) -> Callable[..., Settings]:
             "database_url": database_url,
             "locales_dir": locales_dir,
             "bot_today": date(2026, 11, 24),
+            "cache_dir": None,  # the trained matcher is memoised in the process instead
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -137,7 +137,7 @@ class TurnRunner:
         if not choices or not text:
             return None
         stripped = text.strip().rstrip(".)")
-        if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(choices):
             return str(choices[int(stripped) - 1][1])
         folded = fold(text)
         for label, payload in choices:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.router import Router
-from bot.handlers import common, menu
+from bot.handlers import common, faq, menu
 
 
 def build_router() -> Router:
@@ -11,4 +11,5 @@ def build_router() -> Router:
     router = Router()
     common.register(router)
     menu.register(router)
+    faq.register(router)
     return router

@@ -75,14 +75,6 @@ async def on_stale_payload(ctx: TurnContext) -> None:
     ctx.reply(_("This button is no longer in use. Please choose again:"), main_menu_buttons())
 
 
-async def on_free_text(ctx: TurnContext) -> None:
-    """Free text outside any flow (until the question matcher answers it)."""
-    ctx.reply(
-        _("I cannot answer typed questions yet. Please choose from the menu:"),
-        main_menu_buttons(),
-    )
-
-
 def register(router: Router) -> None:
     """Add this module's routes."""
     for word in ("hủy", "huỷ", "huy", "hủy bỏ", "cancel", "/cancel", "/huy"):
@@ -92,4 +84,3 @@ def register(router: Router) -> None:
     router.on_empty = on_empty
     router.on_unknown_command = on_unknown_command
     router.on_stale_payload = on_stale_payload
-    router.on_text = on_free_text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.core.context import TurnContext
 from bot.core.i18n import _
-from bot.core.router import Router
+from bot.core.router import Handler, Router
+from bot.handlers import faq
 from bot.handlers.buttons import MENU, main_menu_buttons, menu_button
 
 
@@ -38,10 +39,20 @@ def _feature_names() -> dict[str, str]:
     }
 
 
+BUILT: dict[str, Handler] = {
+    "timeline": faq.show_timeline,
+    "faq": faq.show_questions,
+    "official": faq.show_official,
+}
+
+
 async def on_menu_item(ctx: TurnContext) -> None:
     """A main-menu item; features that are not built yet say so politely."""
     if not ctx.args:
         await show_menu(ctx)
+        return
+    if ctx.args in BUILT:
+        await BUILT[ctx.args](ctx)
         return
     name = _feature_names().get(ctx.args)
     if name is None:
@@ -53,13 +64,6 @@ async def on_menu_item(ctx: TurnContext) -> None:
             "Please come back later or choose another item."
         ).format(feature=name)
     )
-    if ctx.args == "official":
-        ctx.reply(
-            _(
-                "In the meantime, you can contact the People's Committee of your commune "
-                "or ward (UBND xã/phường) where you live."
-            )
-        )
     ctx.reply(_("What would you like to do next?"), [menu_button()])
 
 

@@ -7,16 +7,44 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
+from bot.core.normalize import normalize
+from bot.services.faq import FaqService
+from db.repositories.faq_misses import FaqMissRepository
+
+
+class MissLog:
+    """Records questions the bot could not place, for staff (`bot faq misses`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._repository = FaqMissRepository(session)
+
+    async def record(
+        self, *, text: str, channel: str, best_topic: str | None, score: float
+    ) -> None:
+        """Store the question text, channel and time (nothing else about the person)."""
+        await self._repository.add(
+            text=text,
+            normalized=normalize(text),
+            channel=channel,
+            best_topic=best_topic,
+            score=score,
+        )
 
 
 @dataclass(slots=True)
 class Services:
     """What handlers may use. One instance per turn; it shares the turn's session."""
 
-    session: AsyncSession
     clock: Clock
+    faq: FaqService
+    misses: MissLog
 
 
-def make_services(session: AsyncSession, clock: Clock) -> Services:
-    """Build the services for one turn."""
-    return Services(session=session, clock=clock)
+@dataclass(frozen=True, slots=True)
+class ServicesFactory:
+    """Builds the per-turn services from the process-wide parts."""
+
+    faq: FaqService
+
+    def __call__(self, session: AsyncSession, clock: Clock) -> Services:
+        return Services(clock=clock, faq=self.faq, misses=MissLog(session))

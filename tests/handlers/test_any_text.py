@@ -64,3 +64,21 @@ def test_any_text_gets_a_reply(make_settings, sqlite_url):
             check()
         finally:
             loop.run(app.aclose())
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TEXTS)
+def test_matcher_answers_any_text(text):
+    from datetime import date
+
+    from bot.content.loader import load_content
+    from bot.services.faq import FaqService
+
+    global _FAQ
+    try:
+        faq = _FAQ
+    except NameError:
+        faq = _FAQ = FaqService(load_content())
+    answer = faq.answer(text, date(2026, 11, 24))
+    assert answer.text.strip()
+    assert 0.0 <= answer.score <= 1.0001

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from db import migrate
 
-TABLES_CHILD_FIRST = ("conversations", "users")
+TABLES_CHILD_FIRST = ("faq_misses", "conversations", "users")
 
 
 def migrated_sqlite_template(folder: Path) -> Path:

@@ -1,0 +1,1 @@
+"""Content as data: timeline, FAQ topics, programmes, contacts and scam warnings."""

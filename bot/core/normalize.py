@@ -1,0 +1,84 @@
+"""Vietnamese as people type it, reduced to one comparable form.
+
+NFC, lower case, tone marks stripped, đ→d, emoji and punctuation dropped, letters repeated
+three times or more squeezed ("aloooo" → "alo"), and common abbreviations and teencode
+expanded ("ko" → "khong", "dt" → "dien thoai", "sdt" → "so dien thoai").
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.text import fold
+
+# Token → expansion, on folded text. Kept to abbreviations whose meaning is not in doubt
+# in questions about phones and networks.
+ABBREVIATIONS: dict[str, str] = {
+    "ko": "khong",
+    "k": "khong",
+    "kh": "khong",
+    "khg": "khong",
+    "kg": "khong",
+    "hok": "khong",
+    "hk": "khong",
+    "hong": "khong",
+    "hem": "khong",
+    "khum": "khong",
+    "dt": "dien thoai",
+    "dth": "dien thoai",
+    "dthoai": "dien thoai",
+    "dienthoai": "dien thoai",
+    "sdt": "so dien thoai",
+    "stb": "so thue bao",
+    "bn": "bao nhieu",
+    "bnhieu": "bao nhieu",
+    "j": "gi",
+    "ji": "gi",
+    "dc": "duoc",
+    "dk": "dang ky",
+    "dky": "dang ky",
+    "ntn": "nhu the nao",
+    "ns": "noi",
+    "r": "roi",
+    "z": "vay",
+    "v": "vay",
+    "ad": "admin",
+    "mk": "minh",
+    "mik": "minh",
+    "vs": "voi",
+    "bh": "bao gio",
+    "bgio": "bao gio",
+    "bjo": "bao gio",
+    "h": "gio",
+    "ng": "nguoi",
+    "nc": "nuoc",
+    "ak": "a",
+    "uk": "u",
+    "ok": "ok",
+    "oke": "ok",
+    "okie": "ok",
+    "tks": "thanks",
+    "thank": "thanks",
+    "thx": "thanks",
+    "cam": "cam",
+    "sp": "ho tro",
+    "hotro": "ho tro",
+    "smartphone": "dien thoai thong minh",
+    "dtdd": "dien thoai di dong",
+    "nhamang": "nha mang",
+    "4g": "4g",
+    "lte": "4g",
+    "volte": "volte",
+}
+_SPLIT_NETWORK = re.compile(r"(?<=[a-z])(?=[2345]g\b)|(?<=\b[2345]g)(?=[a-z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+
+
+def normalize(text: str) -> str:
+    """The comparable form of `text`: folded, cleaned, abbreviations expanded."""
+    folded = fold(text)
+    folded = _NON_WORD.sub(" ", folded)
+    folded = _REPEATS.sub(r"\1", folded)
+    folded = _SPLIT_NETWORK.sub(" ", folded)
+    return " ".join(ABBREVIATIONS.get(token, token) for token in folded.split())

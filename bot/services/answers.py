@@ -1,0 +1,54 @@
+"""Topic answers filled in for today: dated milestone sentences, lists, source and check date."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.content.loader import Content, Topic
+from bot.core.i18n import _, current_locale
+from bot.services.timeline import describe, format_day
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z0-9_]+))?\}")
+
+
+class AnswerRenderer:
+    """Turns content into the text a citizen reads, in the current language."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+
+    def render(self, topic: Topic, today: date, *, with_source: bool = True) -> str:
+        """The topic's answer for `today`, with its source and the date it was checked."""
+        locale = current_locale()
+        text = _PLACEHOLDER.sub(lambda m: self._fill(m, today, locale), topic.answer.get(locale))
+        if with_source and topic.source is not None:
+            text += "\n\n" + self.footer(topic.source.label, topic.source.url)
+        return text
+
+    def footer(self, label: str, url: str) -> str:
+        """ "Nguồn: … Thông tin được kiểm tra đến …"."""
+        return _("Source: {label} ({url}). Information checked on {date}.").format(
+            label=label, url=url, date=format_day(self.content.as_of)
+        )
+
+    def _fill(self, match: re.Match[str], today: date, locale: str) -> str:
+        kind, arg = match.group(1), match.group(2)
+        if kind == "milestone" and arg:
+            return describe(self.content.milestone(arg), today)
+        if kind == "contacts":
+            return "\n".join(self._contact_line(c, locale) for c in self.content.contacts)
+        if kind == "scams":
+            return "\n".join(f"• {s.text.get(locale)}" for s in self.content.scams)
+        if kind == "programmes":
+            return "\n".join(
+                f"• {p.name.get(locale)}: {p.text.get(locale)}" for p in self.content.programmes
+            )
+        return match.group(0)
+
+    @staticmethod
+    def _contact_line(contact, locale: str) -> str:  # type: ignore[no-untyped-def]
+        name = contact.name.get(locale)
+        if contact.phone:
+            name = f"{name} ({contact.phone})"
+        return f"• {name}: {contact.how.get(locale)}"

@@ -1,0 +1,72 @@
+"""Milestones told correctly for a given day: tense, countdown and hedges come from the dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+
+from bot.content.loader import Milestone, Precision, Status
+from bot.core.i18n import _, _n, current_locale
+
+COUNT_DAYS_UP_TO = 60
+
+
+def format_milestone_date(milestone: Milestone, locale: str | None = None) -> str:
+    """ "16/10/2024" or "tháng 9/2026" in Vietnamese; "16 October 2024" or "September 2026"."""
+    locale = locale or current_locale()
+    day = milestone.date
+    if locale == "vi":
+        if milestone.precision is Precision.MONTH:
+            return f"tháng {day.month}/{day.year}"
+        return f"{day.day}/{day.month}/{day.year}"
+    pattern = "MMMM y" if milestone.precision is Precision.MONTH else "d MMMM y"
+    return format_date(day, pattern, locale="en")
+
+
+def format_day(day: date, locale: str | None = None) -> str:
+    """A plain date in the user's language."""
+    locale = locale or current_locale()
+    if locale == "vi":
+        return f"{day.day}/{day.month}/{day.year}"
+    return format_date(day, "d MMMM y", locale="en")
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def has_happened(milestone: Milestone, today: date) -> bool:
+    """True once the milestone's day (or, for a month, the whole month) has passed."""
+    if milestone.precision is Precision.MONTH:
+        return _months_between(milestone.date, today) > 0
+    return today >= milestone.date
+
+
+def countdown(milestone: Milestone, today: date) -> str:
+    """ "còn 12 ngày nữa", "ngày mai", "trong tháng này", "còn khoảng 22 tháng nữa"."""
+    if milestone.precision is Precision.MONTH:
+        months = _months_between(today, milestone.date)
+        if months <= 0:
+            return _("expected this month")
+        return _n("about {n} month to go", "about {n} months to go", months).format(n=months)
+    days = (milestone.date - today).days
+    if days == 1:
+        return _("tomorrow")
+    if days <= COUNT_DAYS_UP_TO:
+        return _n("{n} day to go", "{n} days to go", days).format(n=days)
+    months = max(2, round(days / 30.4))
+    return _n("about {n} month to go", "about {n} months to go", months).format(n=months)
+
+
+def describe(milestone: Milestone, today: date) -> str:
+    """The milestone's sentence for `today`, in the current language."""
+    locale = current_locale()
+    when = format_milestone_date(milestone, locale)
+    if has_happened(milestone, today) or milestone.status is Status.POSTPONED:
+        sentence = milestone.after.get(locale).format(date=when)
+        if milestone.status is Status.UNCONFIRMED:
+            sentence += " " + _("It has not been officially confirmed that this happened on time.")
+        return sentence
+    sentence = milestone.before.get(locale).format(date=when)
+    return f"{sentence.rstrip('.')} ({countdown(milestone, today)})."

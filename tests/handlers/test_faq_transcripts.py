@@ -1,0 +1,115 @@
+"""Questions typed freely, the timeline and Q&A menu items, misses for staff."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from db.repositories.faq_misses import FaqMissRepository
+from tests.support.chat import Chat
+
+pytestmark = pytest.mark.db
+
+
+async def test_question_without_diacritics_gets_a_dated_sourced_answer(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("khi nao thi tat song 2g vay ad")
+    assert "16/10/2024" in chat.text
+    assert "Nguồn:" in chat.text
+    assert "kiểm tra đến ngày 24/11/2026" in chat.text
+    assert "Gặp cán bộ" in chat.labels
+    assert "Menu chính" in chat.labels
+
+
+async def test_same_question_on_another_day_changes_tense(make_app, database_url):
+    chat = Chat(make_app(database_url, bot_today="2024-10-04"))
+    await chat.send("/start")
+    await chat.press("Lộ trình tắt sóng")
+    assert "còn 12 ngày nữa" in chat.text
+    assert "sẽ bị ngừng phục vụ" in chat.text
+
+
+async def test_menu_questions_item_offers_topics_and_a_topic_button_answers(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("/start")
+    await chat.press("Hỏi đáp")
+    assert "gõ câu hỏi" in chat.text
+    assert len(chat.labels) >= 6
+    await chat.send("1")
+    assert "Nguồn:" in chat.text
+
+
+async def test_talk_to_an_official_lists_only_confirmed_contacts(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("/start")
+    await chat.press("Gặp cán bộ")
+    assert "UBND xã/phường" in chat.text
+    assert "huyện" not in chat.text.replace("không còn cấp huyện", "")
+
+
+async def test_greeting_gets_the_menu(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("xin chào ạ")
+    assert chat.labels[:2] == ["Lộ trình tắt sóng", "Kiểm tra điện thoại"]
+
+
+async def test_out_of_scope_question_is_declined_kindly_and_logged(make_app, database_url):
+    app = make_app(database_url)
+    chat = Chat(app)
+    await chat.send("xổ số miền bắc hôm nay ra con gì")
+    assert "chỉ trả lời được câu hỏi về việc tắt sóng" in chat.text
+    assert "Lộ trình tắt sóng" in chat.labels
+    async with app.runner.sessionmaker() as session:
+        misses = await FaqMissRepository(session).most_frequent()
+    assert [m.text for m in misses] == ["xổ số miền bắc hôm nay ra con gì"]
+
+
+async def test_unclear_question_offers_closest_topics_and_an_official(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("cái đó thì sao hả")
+    assert "chưa chắc" in chat.text
+    assert 2 <= len(chat.labels) <= 5
+    assert "Gặp cán bộ" in chat.labels
+
+
+async def test_english_user_gets_english_answer(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("/lang en")
+    await chat.send("when will 3G be switched off?")
+    assert "September 2028" in chat.text
+    assert "Source:" in chat.text
+
+
+async def test_misses_are_listed_most_frequent_first(make_app, database_url, monkeypatch):
+    app = make_app(database_url)
+    for user, text in [
+        ("a", "gia vang hom nay"),
+        ("b", "Giá vàng hôm nay?"),
+        ("c", "ket qua bong da"),
+    ]:
+        await Chat(app, user_id=user).send(text)
+    async with app.runner.sessionmaker() as session:
+        misses = await FaqMissRepository(session).most_frequent()
+    assert misses[0].count == 2
+    assert misses[1].count == 1
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["faq", "misses"])
+    assert result.exit_code == 0, result.output
+    assert result.output.index("bong da") > result.output.index("2 ")
+
+
+def test_bot_ask_json_lines():
+    result = CliRunner().invoke(
+        cli,
+        ["ask", "--json", "--today", "2026-11-24"],
+        input="tat song 2g khi nao\nthoi tiet mai\n",
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["topic"] for line in lines] == ["timeline", "fallback"]
+    assert set(lines[0]) == {"question", "topic", "score", "answer"}
+    assert "16/10/2024" in lines[0]["answer"]

@@ -1,0 +1,57 @@
+"""Accuracy floors on our own data set (tests/data/faq_questions.tsv), which the matcher never
+sees while it is built. The figures themselves are printed by bench/faq.py."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import load_content
+from bot.services.faq import FaqService
+from bot.services.faq_index import FALLBACK
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "faq_questions.tsv"
+ACCURACY_FLOOR = 0.82
+REJECTION_FLOOR = 0.85
+
+
+def load_questions(path: Path = DATA) -> list[tuple[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
+    return [(topic, text) for topic, text in rows[1:]]
+
+
+@pytest.fixture(scope="module")
+def faq() -> FaqService:
+    return FaqService(load_content())
+
+
+def test_data_set_is_large_and_varied():
+    rows = load_questions()
+    assert len(rows) >= 400
+    assert sum(1 for topic, _ in rows if topic == FALLBACK) >= 60
+    plain = sum(1 for _, text in rows if text.isascii())
+    assert plain >= len(rows) * 0.4
+    topics = {t.id for t in load_content().topics}
+    assert {topic for topic, _ in rows} == topics
+
+
+def test_accuracy_and_rejection_floors(faq):
+    rows = load_questions()
+    in_scope = [(t, q) for t, q in rows if t != FALLBACK]
+    out_scope = [q for t, q in rows if t == FALLBACK]
+    right = sum(1 for t, q in in_scope if faq.match(q).topic == t)
+    rejected = sum(1 for q in out_scope if faq.match(q).topic == FALLBACK)
+    accuracy, rejection = right / len(in_scope), rejected / len(out_scope)
+    assert accuracy >= ACCURACY_FLOOR, f"accuracy {accuracy:.3f}"
+    assert rejection >= REJECTION_FLOOR, f"rejection {rejection:.3f}"
+
+
+def test_examples_are_not_copied_from_the_data_set(faq):
+    examples = {" ".join(e.lower().split()) for t in load_content().topics for e in t.examples}
+    rows = load_questions()
+    copied = [q for _, q in rows if " ".join(q.lower().split()) in examples]
+    # Short common phrases ("xin chào ạ") occur in both by nature; more would mean copying.
+    assert len(copied) <= 0.03 * len(rows), copied

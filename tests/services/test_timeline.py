@@ -1,0 +1,62 @@
+"""Tense, countdown and hedges come from the dates and today's date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.content.loader import load_content
+from bot.core.i18n import load_catalogs, use_locale
+from bot.services.timeline import describe, format_milestone_date, has_happened
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content()
+
+
+@pytest.fixture(autouse=True)
+def catalogs(locales_dir):
+    load_catalogs(locales_dir, ("vi", "en"))
+
+
+def test_2g_only_cut_before_on_and_after(content):
+    cut = content.milestone("cut_2g_only")
+    with use_locale("vi"):
+        before = describe(cut, date(2024, 10, 4))
+        assert "sẽ" in before and "còn 12 ngày nữa" in before and "16/10/2024" in before
+        assert "ngày mai" in describe(cut, date(2024, 10, 15))
+        assert "đã" in describe(cut, date(2024, 10, 16))
+        after = describe(cut, date(2026, 11, 24))
+        assert after.startswith("Từ 16/10/2024") and "đã bị ngừng phục vụ" in after
+        assert "còn" not in after
+
+
+def test_month_precision_countdown_and_unconfirmed_hedge(content):
+    network = content.milestone("network_2g_off")
+    with use_locale("vi"):
+        assert format_milestone_date(network) == "tháng 9/2026"
+        assert "còn khoảng 3 tháng nữa" in describe(network, date(2026, 6, 10))
+        assert "dự kiến trong tháng này" in describe(network, date(2026, 9, 20))
+        assert not has_happened(network, date(2026, 9, 30))
+        late = describe(network, date(2026, 11, 24))
+        assert "chưa có xác nhận chính thức" in late
+        assert "còn" not in late
+
+
+def test_3g_is_still_ahead_on_the_check_date(content):
+    with use_locale("vi"):
+        assert "còn khoảng 22 tháng nữa" in describe(
+            content.milestone("network_3g_off"), date(2026, 11, 24)
+        )
+    with use_locale("en"):
+        text = describe(content.milestone("network_3g_off"), date(2026, 11, 24))
+        assert "September 2028" in text and "about 22 months to go" in text
+
+
+def test_postponed_milestone_says_so(content):
+    with use_locale("vi"):
+        assert "lùi sang 16/10/2024" in describe(
+            content.milestone("cut_2g_only_planned"), date(2026, 1, 1)
+        )
