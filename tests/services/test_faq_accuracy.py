@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from bot.content.loader import load_content
+from bot.core.normalize import normalize
 from bot.services.faq import FaqService
 from bot.services.faq_index import FALLBACK
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "faq_questions.tsv"
-ACCURACY_FLOOR = 0.82
-REJECTION_FLOOR = 0.85
+ACCURACY_FLOOR = 0.85
+REJECTION_FLOOR = 0.90
 
 
 def load_questions(path: Path = DATA) -> list[tuple[str, str]]:
@@ -49,9 +50,8 @@ def test_accuracy_and_rejection_floors(faq):
     assert rejection >= REJECTION_FLOOR, f"rejection {rejection:.3f}"
 
 
-def test_examples_are_not_copied_from_the_data_set(faq):
-    examples = {" ".join(e.lower().split()) for t in load_content().topics for e in t.examples}
-    rows = load_questions()
-    copied = [q for _, q in rows if " ".join(q.lower().split()) in examples]
-    # Short common phrases ("xin chào ạ") occur in both by nature; more would mean copying.
-    assert len(copied) <= 0.03 * len(rows), copied
+def test_examples_are_not_copied_from_the_data_set():
+    """The data set measures the matcher, so none of its questions may be a training example."""
+    examples = {normalize(e) for t in load_content().topics for e in t.examples}
+    copied = [q for _, q in load_questions() if normalize(q) in examples]
+    assert not copied, copied
