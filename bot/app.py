@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
+from bot.content.devices import load_devices
 from bot.content.loader import Content, load_content
 from bot.core.clock import Clock
 from bot.core.i18n import load_catalogs
@@ -15,6 +16,7 @@ from bot.core.runner import RunnerConfig, TurnRunner
 from bot.handlers import build_router
 from bot.handlers.buttons import menu_button
 from bot.services import ServicesFactory
+from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
 from db.session import make_engine, make_sessionmaker
 
@@ -28,6 +30,7 @@ class App:
     clock: Clock
     content: Content
     faq: FaqService
+    catalogue: DeviceCatalogue
     runner: TurnRunner
 
     async def aclose(self) -> None:
@@ -45,10 +48,11 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
     clock = Clock(timezone=settings.timezone, fixed_today=settings.bot_today)
     content = load_content(settings.content_dir)
     faq = FaqService(content, cache_dir=settings.cache_dir)
+    catalogue = DeviceCatalogue(load_devices(settings.content_dir / "devices.csv"))
     runner = TurnRunner(
         sessionmaker=make_sessionmaker(engine),
         router=router or build_router(),
-        services_factory=ServicesFactory(faq=faq),
+        services_factory=ServicesFactory(faq=faq, catalogue=catalogue),
         clock=clock,
         config=RunnerConfig(
             default_locale=settings.default_locale,
@@ -58,5 +62,11 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
         menu_button=menu_button,
     )
     return App(
-        settings=settings, engine=engine, clock=clock, content=content, faq=faq, runner=runner
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        content=content,
+        faq=faq,
+        catalogue=catalogue,
+        runner=runner,
     )

@@ -7,7 +7,7 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -31,6 +31,8 @@ content_cli = typer.Typer(help="Content files (timeline, FAQ, contacts…).", no
 cli.add_typer(content_cli, name="content")
 faq_cli = typer.Typer(help="Questions and answers.", no_args_is_help=True)
 cli.add_typer(faq_cli, name="faq")
+devices_cli = typer.Typer(help="Phone models and the TAC table.", no_args_is_help=True)
+cli.add_typer(devices_cli, name="devices")
 
 NO_CHANNEL_MESSAGE = """\
 Chưa cấu hình kênh nhắn tin nào: hãy đặt biến môi trường TELEGRAM_BOT_TOKEN hoặc ZALO_BOT_TOKEN.
@@ -270,6 +272,117 @@ async def _faq_misses(settings: Settings, limit: int) -> None:
             str(row.count), row.last_asked.strftime("%Y-%m-%d %H:%M"), row.channels, row.text
         )
     Console(soft_wrap=True).print(table)
+
+
+@cli.command()
+def device(
+    query: Annotated[
+        str | None, typer.Argument(help="Model name or IMEI; omit to read stdin.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    today: TodayOption = None,
+    locale: LocaleOption = None,
+) -> None:
+    """Check phones by model name or IMEI (uses the TAC table of DATABASE_URL)."""
+    _check_locale(locale)
+    settings = load_settings(today)
+    asyncio.run(_device(settings, _questions(query), as_json, locale or settings.default_locale))
+
+
+async def _device(settings: Settings, queries: Iterable[str], as_json: bool, locale: str) -> None:
+    from bot.content.devices import load_devices
+    from bot.services.device_checks import DeviceChecker
+    from bot.services.devices import DeviceCatalogue
+    from db.session import make_engine, make_sessionmaker
+
+    catalogue = DeviceCatalogue(load_devices(settings.content_dir / "devices.csv"))
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            checker = DeviceChecker(session, catalogue)
+            for query in queries:
+                result = await checker.check(query)
+                if as_json:
+                    typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+                    continue
+                name = " ".join(p for p in (result.brand, result.model) if p) or "?"
+                extra = ""
+                if result.candidates:
+                    extra = " — " + "; ".join(m.name for m in result.candidates)
+                if result.kind == "imei" and not result.valid:
+                    extra = f" — invalid IMEI ({result.imei_problem})"
+                typer.echo(f"{query}: {name}: {result.verdict.value} ({result.confidence}){extra}")
+    finally:
+        await engine.dispose()
+
+
+@devices_cli.command("import-tac")
+def devices_import_tac(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file to import.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="osmocom (Osmocom TAC export) or csv (tac,brand,model).")
+    ] = "osmocom",
+) -> None:
+    """Import a TAC → model file into the database (idempotent; safe to re-run)."""
+    from bot.services.tac_import import TacFormat
+
+    try:
+        tac_format = TacFormat(fmt)
+    except ValueError:
+        raise typer.BadParameter("choose osmocom or csv", param_hint="--format") from None
+    settings = load_settings()
+    asyncio.run(_import_tac(settings, path, tac_format))
+
+
+async def _import_tac(settings: Settings, path: Path, tac_format: object) -> None:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from bot.services.tac_import import TacFormat, import_tac_file
+    from db.session import make_engine, make_sessionmaker
+
+    assert isinstance(tac_format, TacFormat)
+    engine = make_engine(settings.database_url)
+    await _require_schema_engine(engine)
+    try:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+        ) as progress:
+            task = progress.add_task(f"Importing {path.name}", total=path.stat().st_size)
+            summary = await import_tac_file(
+                make_sessionmaker(engine),
+                path,
+                tac_format,
+                progress=lambda size: progress.advance(task, size),
+            )
+    finally:
+        await engine.dispose()
+    typer.echo(
+        f"Lines read: {summary.lines}\n"
+        f"TAC rows written: {summary.imported}\n"
+        f"Duplicate TACs in the file (last one kept): {summary.duplicates_in_batch}\n"
+        f"7-digit TACs given back their leading zero: {summary.zero_padded}\n"
+        f"Lines skipped: {summary.skipped}\n"
+        f"TACs now in the database: {summary.tacs_in_database}"
+    )
+    for example in summary.skipped_examples:
+        typer.echo(f"  skipped {example}")
+
+
+async def _require_schema_engine(engine: object) -> None:
+    from db import migrate
+
+    current = await migrate.current_revision(engine)  # type: ignore[arg-type]
+    if current != migrate.head_revision():
+        typer.echo(
+            "Cơ sở dữ liệu chưa được cập nhật. Hãy chạy: bot db upgrade\n"
+            "The database is not up to date. Run: bot db upgrade",
+            err=True,
+        )
+        raise typer.Exit(code=2)
 
 
 def main() -> None:

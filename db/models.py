@@ -61,3 +61,36 @@ class FaqMiss(Base):
     best_topic: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class TacModel(Base):
+    """Type Allocation Code (first 8 IMEI digits) → brand and model, imported from a file."""
+
+    __tablename__ = "tac_models"
+
+    tac: Mapped[str] = mapped_column(String(8), primary_key=True)
+    brand: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(128))
+    catalogue_key: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class DeviceCheck(Base):
+    """One phone check by a user: kept so broadcasts can reach owners of affected phones and
+    a registration can carry it. An IMEI is stored as its TAC only (the model code)."""
+
+    __tablename__ = "device_checks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    query: Mapped[str] = mapped_column(String(200))
+    tac: Mapped[str | None] = mapped_column(String(8))
+    brand: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(128))
+    verdict: Mapped[str] = mapped_column(String(16), index=True)
+    confidence: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

@@ -44,9 +44,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # (SQLAlchemy docs: "Serializable isolation / Savepoints / Transactional DDL").
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=5000")  # first: the next pragmas may wait for a lock
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; far fewer fsyncs
+    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: big imports stay fast
     cursor.close()
 
 

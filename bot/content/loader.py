@@ -305,11 +305,8 @@ def _semantic_problems(content: Content) -> list[str]:
             )
         for name in vi | en:
             kind, _, arg = name.partition(":")
-            if (
-                (kind == "milestone"
-                and arg in milestone_ids)
-                or (not arg
-                and kind in LIST_PLACEHOLDERS)
+            if (kind == "milestone" and arg in milestone_ids) or (
+                not arg and kind in LIST_PLACEHOLDERS
             ):
                 continue
             problems.append(f"{where}: unknown placeholder {{{name}}}")

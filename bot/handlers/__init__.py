@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.router import Router
-from bot.handlers import common, faq, menu
+from bot.handlers import common, device, faq, menu
 
 
 def build_router() -> Router:
@@ -12,4 +12,5 @@ def build_router() -> Router:
     common.register(router)
     menu.register(router)
     faq.register(router)
+    device.register(router)
     return router

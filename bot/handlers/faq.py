@@ -6,9 +6,22 @@ from bot.core.context import TurnContext
 from bot.core.i18n import _
 from bot.core.messages import Button
 from bot.core.router import Router
+from bot.handlers import device
 from bot.handlers.buttons import main_menu_buttons, menu_button
 
 TOPIC = "faq"
+# A brand named in a question on these topics ("máy bà là nokia cũ") asks for a phone check.
+BRAND_MEANS_CHECK = frozenset(
+    {
+        "check_device",
+        "elderly_help",
+        "what_is_2g_only",
+        "timeline",
+        "network_3g",
+        "volte",
+        "fallback",
+    }
+)
 QA_MENU_TOPICS = (
     "timeline",
     "check_device",
@@ -39,6 +52,8 @@ def answer_topic(ctx: TurnContext, topic_id: str) -> None:
         ctx.reply(_("This button is no longer in use. Please choose again:"), main_menu_buttons())
         return
     buttons = [topic_button(ctx, follow_up) for follow_up in topic.follow_ups]
+    if topic_id == "check_device":
+        buttons.insert(0, Button(_("Check my phone"), "device:start"))
     if topic_id == "greeting":
         ctx.reply(faq.render(topic_id, ctx.today), main_menu_buttons())
         return
@@ -48,8 +63,15 @@ def answer_topic(ctx: TurnContext, topic_id: str) -> None:
 
 
 async def on_question(ctx: TurnContext) -> None:
-    """Free text outside a form: answer it, or say we are not sure and offer the closest."""
+    """Free text outside a form: a phone to check, a question to answer, or "not sure"."""
+    phone = device.mentioned_phone(ctx, ctx.text)
+    if phone in ("imei", "model"):
+        await device.check_text(ctx, ctx.text)
+        return
     answer = ctx.services.faq.answer(ctx.text, ctx.today)
+    if phone == "brand" and answer.topic in BRAND_MEANS_CHECK:
+        await device.check_text(ctx, ctx.text)
+        return
     if answer.confident:
         answer_topic(ctx, answer.topic)
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.context import TurnContext
 from bot.core.i18n import _
 from bot.core.router import Handler, Router
-from bot.handlers import faq
+from bot.handlers import device, faq
 from bot.handlers.buttons import MENU, main_menu_buttons, menu_button
 
 
@@ -41,6 +41,7 @@ def _feature_names() -> dict[str, str]:
 
 BUILT: dict[str, Handler] = {
     "timeline": faq.show_timeline,
+    "device": device.start,
     "faq": faq.show_questions,
     "official": faq.show_official,
 }

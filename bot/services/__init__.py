@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.normalize import normalize
+from bot.services.device_checks import DeviceChecker
+from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
 from db.repositories.faq_misses import FaqMissRepository
 
@@ -38,6 +40,7 @@ class Services:
     clock: Clock
     faq: FaqService
     misses: MissLog
+    devices: DeviceChecker
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,12 @@ class ServicesFactory:
     """Builds the per-turn services from the process-wide parts."""
 
     faq: FaqService
+    catalogue: DeviceCatalogue
 
     def __call__(self, session: AsyncSession, clock: Clock) -> Services:
-        return Services(clock=clock, faq=self.faq, misses=MissLog(session))
+        return Services(
+            clock=clock,
+            faq=self.faq,
+            misses=MissLog(session),
+            devices=DeviceChecker(session, self.catalogue),
+        )

@@ -37,11 +37,14 @@ async def test_start_shows_vietnamese_menu(make_app, database_url):
 async def test_menu_item_by_number_by_label_and_by_label_without_marks(make_app, database_url):
     chat = Chat(make_app(database_url))
     await chat.send("/start")
-    await chat.send("2")
-    assert "«Kiểm tra điện thoại»" in chat.text
+    await chat.send("3")
+    assert "«Đăng ký hỗ trợ»" in chat.text
     await chat.send("menu")
-    await chat.send("kiem tra dien thoai")
-    assert "«Kiểm tra điện thoại»" in chat.text
+    await chat.send("dang ky ho tro")
+    assert "«Đăng ký hỗ trợ»" in chat.text
+    await chat.send("menu")
+    await chat.send("Kiểm tra điện thoại")
+    assert "*#06#" in chat.text
     await chat.send("MENU")
     await chat.press("Gặp cán bộ")
     assert "UBND xã/phường" in chat.text
