@@ -53,7 +53,7 @@ class DeviceChecker:
             return DeviceResult(
                 query=query, kind="imei", valid=True, verdict=Verdict.UNKNOWN, tac=tac
             )
-        model = self.catalogue.by_tac_name(known.brand, known.model, known.catalogue_key)
+        model = self.catalogue.by_tac_name(known.catalogue_key)
         if model is not None:
             return result_for_model(query, "imei", model, tac=tac)
         return DeviceResult(

@@ -21,6 +21,7 @@ from bot.services.device_names import NETWORK_TOKENS, catalogue_key, name_tokens
 _IMEI_CANDIDATE = re.compile(r"(?<![\d])(\d(?:[\s.\-/]{0,2}\d){11,16})(?![\d])")
 _FUZZY_CUTOFF = 82
 _WORDS = re.compile(r"[^a-z0-9]+")
+_YEAR = re.compile(r"^(19[89]\d|20[0-3]\d)$")
 # Product-line words people use in place of the brand.
 BRAND_WORDS = {"iphone": "Apple", "ip": "Apple", "galaxy": "Samsung", "redmi": "Xiaomi"}
 
@@ -163,8 +164,13 @@ class ModelMatcher:
         brands = {name for key, name in self._brands.items() if set(key.split()) <= query and key}
         if not brands:
             brands = {BRAND_WORDS[t] for t in query if t in BRAND_WORDS}
-        numbers = {t for t in query if any(c.isdigit() for c in t) and t not in NETWORK_TOKENS}
-        scored: dict[tuple[str, str], tuple[int, int, DeviceModel]] = {}
+        # Model numbers must all fit the model; a year ("mua năm 2010") may or may not.
+        numbers = {
+            t
+            for t in query
+            if any(c.isdigit() for c in t) and t not in NETWORK_TOKENS and not _YEAR.match(t)
+        }
+        scored: dict[tuple[str, str], tuple[int, int, DeviceModel, frozenset[str]]] = {}
         for alias in self._aliases:
             if brands and alias.model.brand not in brands:
                 continue
@@ -176,21 +182,24 @@ class ModelMatcher:
                 continue
             if not brands and not (_distinctive(explained_tokens) or alias.compact in typed_words):
                 continue  # "hôm nay 15 giờ" names no phone
-            missing = len(alias.model_tokens - query)
+            missing = alias.model_tokens - query
             key = (alias.model.brand, alias.model.model)
             previous = scored.get(key)
-            if previous is None or (explained, -missing) > previous[:2]:
-                scored[key] = (explained, -missing, alias.model)
+            if previous is None or (explained, -len(missing)) > previous[:2]:
+                scored[key] = (explained, -len(missing), alias.model, missing)
         brand = next(iter(brands)) if len(brands) == 1 else None
         if not scored:
             return ModelMatch("brand" if brand else "none", brand=brand)
-        top = max(explained for explained, _, _ in scored.values())
+        top = max(value[0] for value in scored.values())
         best = sorted(
             (value for value in scored.values() if value[0] == top),
             key=lambda value: (-value[1], value[2].year or 0, value[2].model),
         )
-        models = tuple(model for _, _, model in best)
-        if len({verdict_for(m) for m in models}) == 1:
+        models = tuple(value[2] for value in best)
+        # "Nokia 8210" must not be taken for the "8210 4G": when no candidate is named in
+        # full and what is left out says 3G/4G, older versions of the name may exist.
+        unsaid_network = all(value[3] & NETWORK_TOKENS for value in best)
+        if len({verdict_for(m) for m in models}) == 1 and not unsaid_network:
             return ModelMatch("found", models, brand=models[0].brand)
         return ModelMatch("ambiguous", models[:6], brand=brand)
 
@@ -260,15 +269,20 @@ class DeviceCatalogue:
     def __init__(self, models: Iterable[DeviceModel]) -> None:
         self.models = tuple(models)
         self.matcher = ModelMatcher(self.models)
-        self._by_key = {catalogue_key(m.brand, m.model): m for m in self.models}
+        self._by_key: dict[str, DeviceModel | None] = {}
+        for entry in self.models:
+            for alias in (entry.model, *entry.aliases):
+                key = catalogue_key(entry.brand, alias)
+                known = self._by_key.get(key, entry)
+                # A name shared by models with different verdicts links to none of them.
+                same = known is not None and verdict_for(known) is verdict_for(entry)
+                self._by_key[key] = entry if key not in self._by_key or same else None
+        for entry in self.models:  # the canonical name always wins over an alias
+            self._by_key[catalogue_key(entry.brand, entry.model)] = entry
 
-    def by_tac_name(self, brand: str, model: str, key: str) -> DeviceModel | None:
-        """The catalogue entry for an imported TAC model, if we have one."""
-        found = self._by_key.get(key)
-        if found is not None:
-            return found
-        match = self.matcher.find(f"{brand} {model}")
-        return match.best if match.kind == "found" else None
+    def by_tac_name(self, key: str) -> DeviceModel | None:
+        """The catalogue entry for an imported TAC model: same brand, same name, no guessing."""
+        return self._by_key.get(key)
 
     def check_model(self, query: str) -> DeviceResult | None:
         """A result for a model name, or None when the text names no known model or brand."""

@@ -90,6 +90,7 @@ def test_verdict_states_only_what_the_catalogue_knows(entry, verdict):
     [
         ("nokia 1280", "Nokia 1280", Verdict.TWO_G_ONLY),
         ("máy e là nokia1280", "Nokia 1280", Verdict.TWO_G_ONLY),
+        ("máy mình là Nokia 1280 mua năm 2010", "Nokia 1280", Verdict.TWO_G_ONLY),
         ("NOKIA 1110i", "Nokia 1110i", Verdict.TWO_G_ONLY),
         ("nokia 105 4g pro", "Nokia 105 4G Pro", None),
         ("samsum galaxy j7 prime", "Samsung Galaxy J7 Prime", None),
@@ -167,3 +168,23 @@ def test_every_answer_combination_is_covered():
         while (question := next_question(answers)) is not None:
             answers[question] = "unknown"
         assert isinstance(quiz_verdict(answers).verdict, Verdict)
+
+
+def test_a_name_only_a_newer_4g_version_carries_is_not_taken_for_it(catalogue):
+    """An old Nokia 8210 (2G) must not get the verdict of the Nokia 8210 4G."""
+    match = catalogue.matcher.find("nokia 8210")
+    assert match.kind == "ambiguous"
+
+
+def test_tac_names_link_only_to_the_same_brand_and_name(catalogue):
+    from bot.services.device_names import catalogue_key
+
+    assert catalogue.by_tac_name(catalogue_key("Nokia", "1280")).name == "Nokia 1280"
+    assert catalogue.by_tac_name(catalogue_key("Samsung", "GT-I9300")) is not None
+    for brand, model in [
+        ("LG", "C1200"),
+        ("Nokia", "8210"),
+        ("Nokia", "Lumia 800"),
+        ("Sagem", "RC 730"),
+    ]:
+        assert catalogue.by_tac_name(catalogue_key(brand, model)) is None, (brand, model)
