@@ -138,17 +138,21 @@ async def _require_schema(app: App) -> None:
 
 @cli.command()
 def run() -> None:
-    """Start every configured messaging channel (Telegram, Zalo) and the web server."""
+    """Start every configured messaging channel and the HTTP server (webhooks, health, metrics)."""
     settings = load_settings()
     if not settings.has_channel_token:
         typer.echo(NO_CHANNEL_MESSAGE, err=True)
         raise typer.Exit(code=2)
-    typer.echo(
-        "Các kênh Telegram và Zalo chưa có trong phiên bản này; hãy dùng make chat.\n"
-        "The Telegram and Zalo channels are not part of this version yet; use make chat.",
-        err=True,
-    )
-    raise typer.Exit(code=3)
+    if settings.telegram_bot_token is not None and settings.zalo_bot_token is None:
+        typer.echo(
+            "Kênh Telegram chưa có trong phiên bản này; hiện chỉ có Zalo (ZALO_BOT_TOKEN).\n"
+            "The Telegram channel is not part of this version yet; only Zalo (ZALO_BOT_TOKEN).",
+            err=True,
+        )
+        raise typer.Exit(code=3)
+    from bot.server import serve
+
+    asyncio.run(serve(settings))
 
 
 @db_cli.command("upgrade")

@@ -44,6 +44,18 @@ class Settings(BaseSettings):
     log_level: str = Field(default="WARNING", description="Python logging level.")
     telegram_bot_token: SecretStr | None = Field(default=None, description="Telegram token.")
     zalo_bot_token: SecretStr | None = Field(default=None, description="Zalo Bot token.")
+    zalo_base_url: str = Field(
+        default="https://bot-api.zaloplatforms.com", description="Zalo Bot API base URL."
+    )
+    zalo_webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL of /zalo/webhook; when set, webhook mode, else polling.",
+    )
+    zalo_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Zalo sends in X-Bot-Api-Secret-Token (8-256 chars)."
+    )
+    http_host: str = Field(default="127.0.0.1", description="Address of the HTTP server.")
+    http_port: int = Field(default=8080, description="Port of the HTTP server.")
 
     @field_validator("default_locale")
     @classmethod

@@ -94,3 +94,18 @@ class DeviceCheck(Base):
     verdict: Mapped[str] = mapped_column(String(16), index=True)
     confidence: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class ProcessedUpdate(Base):
+    """An incoming platform update already handled: a redelivery is not processed twice,
+    whichever worker receives it."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(
+        default=utcnow, server_default=func.now(), index=True
+    )

@@ -17,3 +17,42 @@ def render_plain(reply: Reply) -> str:
     if reply.attachment is not None:
         lines.append(f"  [file: {reply.attachment.filename}]")
     return "\n".join(lines)
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 code units (how platforms count characters)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut a text into parts of at most `limit` characters, at line breaks where possible,
+    then at spaces, and only as a last resort inside a word."""
+    if _units(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if _units(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        current = ""
+        for word in line.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if _units(candidate) <= limit:
+                current = candidate
+                continue
+            if current:
+                parts.append(current)
+            while _units(word) > limit:
+                cut = limit
+                while _units(word[:cut]) > limit:
+                    cut -= 1
+                parts.append(word[:cut])
+                word = word[cut:]
+            current = word
+    if current:
+        parts.append(current)
+    return parts

@@ -19,6 +19,7 @@ from bot.core.text import clean_input, fold, mask_phone_numbers
 from bot.services import Services
 from db.models import Conversation
 from db.repositories.conversations import ConversationRepository
+from db.repositories.updates import ProcessedUpdateRepository
 from db.repositories.users import UserRepository
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class TurnRunner:
         self._locks = KeyedLocks()
         self.turns = 0
         self.errors = 0
+        self.duplicates = 0
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
@@ -64,10 +66,16 @@ class TurnRunner:
         return self._sessionmaker
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one message. Never raises: a failing handler gets an apology."""
+        """Answer one message. Never raises: a failing handler gets an apology.
+
+        A message whose platform id was already handled (a redelivery) gets no reply.
+        """
         async with self._locks.hold((incoming.channel, incoming.user_id)):
-            self.turns += 1
             try:
+                if incoming.message_id and not await self._claim(incoming):
+                    self.duplicates += 1
+                    return []
+                self.turns += 1
                 return await self._run_turn(incoming)
             except Exception:
                 self.errors += 1
@@ -79,6 +87,13 @@ class TurnRunner:
                     mask_phone_numbers(incoming.text[:500]),
                 )
                 return await self._recover(incoming)
+
+    async def _claim(self, incoming: Incoming) -> bool:
+        assert incoming.message_id is not None
+        async with self._sessionmaker() as session, session.begin():
+            return await ProcessedUpdateRepository(session).claim(
+                channel=incoming.channel, update_id=incoming.message_id
+            )
 
     async def _run_turn(self, incoming: Incoming) -> list[Reply]:
         async with self._sessionmaker() as session, session.begin():

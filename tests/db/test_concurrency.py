@@ -35,3 +35,11 @@ async def test_concurrent_messages_of_one_user_are_not_lost(make_app, database_u
     )
     assert first[0].text == "Which village?"
     assert second[0].text == "Thanks Lan from Bản Mòng."
+
+
+async def test_same_update_delivered_to_two_workers_is_processed_once(make_app, database_url):
+    apps = [make_app(database_url), make_app(database_url)]
+    incoming = Incoming(channel="zalo", user_id="u9", text="/start", message_id="m-1")
+    first, second = await asyncio.gather(*(app.runner.handle(incoming) for app in apps))
+    assert sorted([bool(first), bool(second)]) == [False, True]
+    assert sum(app.runner.duplicates for app in apps) == 1

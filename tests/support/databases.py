@@ -11,7 +11,14 @@ from sqlalchemy.engine import make_url
 
 from db import migrate
 
-TABLES_CHILD_FIRST = ("device_checks", "tac_models", "faq_misses", "conversations", "users")
+TABLES_CHILD_FIRST = (
+    "processed_updates",
+    "device_checks",
+    "tac_models",
+    "faq_misses",
+    "conversations",
+    "users",
+)
 
 
 def migrated_sqlite_template(folder: Path) -> Path:

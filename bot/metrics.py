@@ -1,0 +1,58 @@
+"""Prometheus metrics of one process (its own registry, so tests and workers do not mix)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from bot.core.messages import Incoming, Reply
+
+
+@dataclass
+class Metrics:
+    """Counters the channels and the web server update."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.incoming = Counter(
+            "bot_incoming_updates", "Updates received", ["channel"], registry=self.registry
+        )
+        self.replies = Counter(
+            "bot_replies", "Replies produced", ["channel"], registry=self.registry
+        )
+        self.errors = Gauge(
+            "bot_turn_errors", "Turns that failed and got an apology", registry=self.registry
+        )
+        self.latency = Histogram(
+            "bot_turn_seconds",
+            "Time from an update to its replies",
+            ["channel"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.sends = Counter(
+            "bot_outbound_sends",
+            "Messages sent, by outcome",
+            ["channel", "outcome"],
+            registry=self.registry,
+        )
+
+
+def instrumented(
+    handle: Callable[[Incoming], Awaitable[list[Reply]]], channel: str, metrics: Metrics
+) -> Callable[[Incoming], Awaitable[list[Reply]]]:
+    """`handle` counting updates and replies and timing each turn."""
+
+    async def run(incoming: Incoming) -> list[Reply]:
+        metrics.incoming.labels(channel).inc()
+        start = time.perf_counter()
+        replies = await handle(incoming)
+        metrics.latency.labels(channel).observe(time.perf_counter() - start)
+        metrics.replies.labels(channel).inc(len(replies))
+        return replies
+
+    return run

@@ -1,0 +1,71 @@
+"""`bot run`: every configured channel plus the HTTP server, with a clean shutdown on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import uvicorn
+
+from bot.app import App, build_app
+from bot.channels.zalo import CHANNEL as ZALO
+from bot.channels.zalo import ZaloChannel, ZaloClient
+from bot.config import Settings
+from bot.metrics import Metrics, instrumented
+from bot.web import InFlight, create_web_app
+
+log = logging.getLogger(__name__)
+
+
+def build_zalo(app: App, metrics: Metrics) -> ZaloChannel | None:
+    """The Zalo channel, when a token is configured."""
+    token = app.settings.zalo_bot_token
+    if token is None:
+        return None
+    client = ZaloClient(token.get_secret_value(), base_url=app.settings.zalo_base_url)
+    return ZaloChannel(
+        client,
+        instrumented(app.runner.handle, ZALO, metrics),
+        on_send=lambda outcome: metrics.sends.labels(ZALO, outcome).inc(),
+    )
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT; then stop taking updates and finish the turns in flight."""
+    app = build_app(settings)
+    metrics = Metrics()
+    zalo = build_zalo(app, metrics)
+    in_flight = InFlight()
+    web = create_web_app(app, metrics=metrics, zalo=zalo, in_flight=in_flight)
+    server = uvicorn.Server(
+        uvicorn.Config(web, host=settings.http_host, port=settings.http_port, log_level="warning")
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    workers: list[asyncio.Task[None]] = [asyncio.create_task(server.serve())]
+    if zalo is not None:
+        if settings.zalo_webhook_url:
+            secret = settings.zalo_webhook_secret
+            if secret is None:
+                raise SystemExit("ZALO_WEBHOOK_SECRET is required with ZALO_WEBHOOK_URL")
+            await zalo.client.set_webhook(settings.zalo_webhook_url, secret.get_secret_value())
+            log.warning("Zalo: webhook mode (%s)", settings.zalo_webhook_url)
+        else:
+            workers.append(asyncio.create_task(zalo.poll(stop)))
+            log.warning("Zalo: polling mode")
+    log.warning("HTTP server on %s:%s", settings.http_host, settings.http_port)
+    await stop.wait()
+    log.warning("Stopping: no new updates; finishing the turns in flight")
+    server.should_exit = True
+    for worker in workers[1:]:
+        worker.cancel()
+    await asyncio.gather(*workers, return_exceptions=True)
+    await in_flight.wait()
+    if zalo is not None:
+        await zalo.client.aclose()
+    await app.aclose()

@@ -1,0 +1,88 @@
+"""HTTP server (FastAPI): Zalo webhook, /healthz and /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Header, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from bot.app import App
+from bot.channels.zalo import ZaloChannel
+from bot.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+
+class InFlight:
+    """Turns started by webhooks, so a shutdown can wait for them."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def wait(self) -> None:
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+def _secret_ok(given: str | None, expected: str | None) -> bool:
+    return bool(given and expected) and hmac.compare_digest(str(given), str(expected))
+
+
+def create_web_app(
+    app: App,
+    *,
+    metrics: Metrics,
+    zalo: ZaloChannel | None = None,
+    in_flight: InFlight | None = None,
+) -> FastAPI:
+    """The ASGI app. Webhook routes exist only for configured channels."""
+    web = FastAPI(title="2G/3G sunset assistant", docs_url=None, redoc_url=None)
+    in_flight = in_flight or InFlight()
+    web.state.in_flight = in_flight
+    metrics.errors.set_function(lambda: app.runner.errors)
+
+    @web.get("/healthz")
+    async def healthz() -> JSONResponse:
+        try:
+            async with app.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("Health check: database unreachable")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @web.get("/metrics")
+    async def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    if zalo is not None:
+        secret = app.settings.zalo_webhook_secret
+        expected = secret.get_secret_value() if secret else None
+
+        @web.post("/zalo/webhook")
+        async def zalo_webhook(
+            request: Request,
+            x_bot_api_secret_token: str | None = Header(default=None),
+        ) -> JSONResponse:
+            if not _secret_ok(x_bot_api_secret_token, expected):
+                return JSONResponse({"ok": False, "description": "Forbidden"}, status_code=403)
+            try:
+                body = await request.json()
+            except ValueError:
+                return JSONResponse({"ok": False, "description": "Bad JSON"}, status_code=400)
+            if isinstance(body, dict):
+                in_flight.start(zalo.process(body))
+            return JSONResponse({"ok": True})
+
+    return web
