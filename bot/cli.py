@@ -143,13 +143,6 @@ def run() -> None:
     if not settings.has_channel_token:
         typer.echo(NO_CHANNEL_MESSAGE, err=True)
         raise typer.Exit(code=2)
-    if settings.telegram_bot_token is not None and settings.zalo_bot_token is None:
-        typer.echo(
-            "Kênh Telegram chưa có trong phiên bản này; hiện chỉ có Zalo (ZALO_BOT_TOKEN).\n"
-            "The Telegram channel is not part of this version yet; only Zalo (ZALO_BOT_TOKEN).",
-            err=True,
-        )
-        raise typer.Exit(code=3)
     from bot.server import serve
 
     asyncio.run(serve(settings))

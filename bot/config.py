@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="WARNING", description="Python logging level.")
     telegram_bot_token: SecretStr | None = Field(default=None, description="Telegram token.")
+    telegram_base_url: str = Field(
+        default="https://api.telegram.org/bot", description="Telegram Bot API base URL."
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None,
+        description="Public HTTPS URL of /telegram/webhook; when set, webhook mode, else polling.",
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+    )
     zalo_bot_token: SecretStr | None = Field(default=None, description="Zalo Bot token.")
     zalo_base_url: str = Field(
         default="https://bot-api.zaloplatforms.com", description="Zalo Bot API base URL."

@@ -9,6 +9,8 @@ import signal
 import uvicorn
 
 from bot.app import App, build_app
+from bot.channels.telegram import CHANNEL as TELEGRAM
+from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.zalo import CHANNEL as ZALO
 from bot.channels.zalo import ZaloChannel, ZaloClient
 from bot.config import Settings
@@ -31,13 +33,60 @@ def build_zalo(app: App, metrics: Metrics) -> ZaloChannel | None:
     )
 
 
+def build_telegram(app: App, metrics: Metrics) -> TelegramChannel | None:
+    """The Telegram channel, when a token is configured."""
+    token = app.settings.telegram_bot_token
+    if token is None:
+        return None
+    application = build_application(
+        token.get_secret_value(),
+        base_url=app.settings.telegram_base_url,
+        polling=not app.settings.telegram_webhook_url,
+    )
+    return TelegramChannel(
+        application,
+        instrumented(app.runner.handle, TELEGRAM, metrics),
+        on_send=lambda outcome: metrics.sends.labels(TELEGRAM, outcome).inc(),
+    )
+
+
+async def start_telegram(channel: TelegramChannel, settings: Settings) -> None:
+    """getMe, then either polling or setWebhook with the secret."""
+    application = channel.application
+    await application.initialize()
+    await application.start()
+    if settings.telegram_webhook_url:
+        secret = settings.telegram_webhook_secret
+        if secret is None:
+            raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
+        await channel.bot.set_webhook(
+            settings.telegram_webhook_url, secret_token=secret.get_secret_value()
+        )
+        log.warning("Telegram: webhook mode (%s)", settings.telegram_webhook_url)
+    else:
+        assert application.updater is not None
+        await application.updater.start_polling(timeout=20)
+        log.warning("Telegram: polling mode")
+
+
+async def stop_telegram(channel: TelegramChannel) -> None:
+    """Stop polling (no new updates), let handlers finish, close the client."""
+    application = channel.application
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
 async def serve(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT; then stop taking updates and finish the turns in flight."""
     app = build_app(settings)
     metrics = Metrics()
     zalo = build_zalo(app, metrics)
+    telegram = build_telegram(app, metrics)
     in_flight = InFlight()
-    web = create_web_app(app, metrics=metrics, zalo=zalo, in_flight=in_flight)
+    web = create_web_app(app, metrics=metrics, zalo=zalo, telegram=telegram, in_flight=in_flight)
     server = uvicorn.Server(
         uvicorn.Config(web, host=settings.http_host, port=settings.http_port, log_level="warning")
     )
@@ -48,6 +97,8 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     workers: list[asyncio.Task[None]] = [asyncio.create_task(server.serve())]
+    if telegram is not None:
+        await start_telegram(telegram, settings)
     if zalo is not None:
         if settings.zalo_webhook_url:
             secret = settings.zalo_webhook_secret
@@ -64,6 +115,8 @@ async def serve(settings: Settings) -> None:
     server.should_exit = True
     for worker in workers[1:]:
         worker.cancel()
+    if telegram is not None:
+        await stop_telegram(telegram)
     await asyncio.gather(*workers, return_exceptions=True)
     await in_flight.wait()
     if zalo is not None:

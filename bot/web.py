@@ -1,4 +1,4 @@
-"""HTTP server (FastAPI): Zalo webhook, /healthz and /metrics."""
+"""HTTP server (FastAPI): Telegram and Zalo webhooks, /healthz and /metrics."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from fastapi import FastAPI, Header, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from telegram import Update
 
 from bot.app import App
+from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo import ZaloChannel
 from bot.metrics import Metrics
 
@@ -44,6 +46,7 @@ def create_web_app(
     *,
     metrics: Metrics,
     zalo: ZaloChannel | None = None,
+    telegram: TelegramChannel | None = None,
     in_flight: InFlight | None = None,
 ) -> FastAPI:
     """The ASGI app. Webhook routes exist only for configured channels."""
@@ -84,5 +87,24 @@ def create_web_app(
             if isinstance(body, dict):
                 in_flight.start(zalo.process(body))
             return JSONResponse({"ok": True})
+
+    if telegram is not None:
+        telegram_secret = app.settings.telegram_webhook_secret
+        telegram_expected = telegram_secret.get_secret_value() if telegram_secret else None
+
+        @web.post("/telegram/webhook")
+        async def telegram_webhook(
+            request: Request,
+            x_telegram_bot_api_secret_token: str | None = Header(default=None),
+        ) -> Response:
+            if not _secret_ok(x_telegram_bot_api_secret_token, telegram_expected):
+                return Response(status_code=403)
+            try:
+                update = Update.de_json(await request.json(), telegram.bot)
+            except (ValueError, TypeError, KeyError):
+                return Response(status_code=400)
+            if update is not None:
+                in_flight.start(telegram.process(update))
+            return Response(status_code=200)
 
     return web
