@@ -227,9 +227,11 @@ def content_check(
     ] = None,
 ) -> None:
     """Validate the content files; exit 1 with a list of problems."""
+    from bot.content.devices import find_device_problems
     from bot.content.loader import CONTENT_DIR, find_problems
 
     problems = find_problems(folder or CONTENT_DIR)
+    problems += find_device_problems((folder or CONTENT_DIR) / "devices.csv")[1]
     if problems:
         typer.echo(f"{len(problems)} problem(s) in {folder or CONTENT_DIR}:", err=True)
         for problem in problems:

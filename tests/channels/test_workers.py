@@ -1,0 +1,102 @@
+"""Two `bot run` processes on one PostgreSQL database, in webhook mode: the database is the
+coordinator (a form started on one worker continues on the other; a redelivery reaching both
+is handled once; nothing is lost)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+
+import httpx
+import pytest
+
+from tests.support.fake_zalo import TOKEN, FakeZalo
+from tests.support.servers import serving
+
+pytestmark = [pytest.mark.db, pytest.mark.slow]
+SECRET = "two-workers-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def wait_healthy(port: int, process: asyncio.subprocess.Process) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            if process.returncode is not None:
+                raise AssertionError(f"worker exited with {process.returncode}")
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("worker did not start")
+
+
+async def test_two_workers_share_one_postgresql(postgres_database, tmp_path, locales_dir):
+    postgres_database.truncate()
+    fake = FakeZalo()
+    async with serving(fake.app()) as zalo_url:
+        ports = [free_port(), free_port()]
+        workers = []
+        for port in ports:
+            env = {k: v for k, v in os.environ.items() if not k.endswith("_BOT_TOKEN")}
+            env.update(
+                DATABASE_URL=postgres_database.url,
+                LOCALES_DIR=str(locales_dir),
+                CACHE_DIR=str(tmp_path / "cache"),
+                ZALO_BOT_TOKEN=TOKEN,
+                ZALO_BASE_URL=zalo_url,
+                ZALO_WEBHOOK_URL=f"http://127.0.0.1:{port}/zalo/webhook",
+                ZALO_WEBHOOK_SECRET=SECRET,
+                HTTP_PORT=str(port),
+            )
+            workers.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+                )
+            )
+        try:
+            for port, worker in zip(ports, workers, strict=True):
+                await wait_healthy(port, worker)
+            hooks = [f"http://127.0.0.1:{port}/zalo/webhook" for port in ports]
+            headers = {"X-Bot-Api-Secret-Token": SECRET}
+            async with httpx.AsyncClient() as client:
+                # A form begun on worker 1 continues on worker 2.
+                await client.post(hooks[0], json=fake.update("p1", "/kiemtra"), headers=headers)
+                await fake.wait_for_messages("p1", 1)
+                await client.post(hooks[1], json=fake.update("p1", "nokia 1280"), headers=headers)
+                texts = await fake.wait_for_messages("p1", 2)
+                assert "Máy: Nokia 1280." in texts[1]
+                # The same update delivered to both workers at once is handled once.
+                duplicate = fake.update("p2", "xin chào", message_id="dup0000000000000001")
+                await asyncio.gather(
+                    *(client.post(hook, json=duplicate, headers=headers) for hook in hooks)
+                )
+                # Many messages of many people spread over both workers: none is lost.
+                bursts = [
+                    client.post(
+                        hooks[i % 2],
+                        json=fake.update(f"m{i % 5}", "khi nao tat 2g"),
+                        headers=headers,
+                    )
+                    for i in range(20)
+                ]
+                await asyncio.gather(*bursts)
+                for person in range(5):
+                    await fake.wait_for_messages(f"m{person}", 4, timeout=30)
+                await asyncio.sleep(1)
+            assert len(fake.texts_to("p2")) == 1
+            assert sum(len(fake.texts_to(f"m{p}")) for p in range(5)) == 20
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            codes = [await asyncio.wait_for(worker.wait(), 30) for worker in workers]
+        assert codes == [0, 0], [(await w.stderr.read()).decode()[-2000:] for w in workers]
