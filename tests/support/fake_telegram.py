@@ -124,6 +124,19 @@ class FakeTelegram:
     def app(self) -> FastAPI:
         api = FastAPI()
 
+        @api.post("/_test/enqueue")
+        async def enqueue(request: Request) -> JSONResponse:
+            """Benchmark hook: queue one text update per chat id."""
+            body = await request.json()
+            for chat_id in body["chat_ids"]:
+                self.updates.append(self.text_update(int(chat_id), str(body["text"])))
+            self.arrived.set()
+            return _ok(len(self.updates))
+
+        @api.get("/_test/stats")
+        async def stats() -> JSONResponse:
+            return _ok({"sent": len(self.sent)})
+
         @api.post("/bot{token}/{method}")
         async def call(token: str, method: str, request: Request) -> JSONResponse:
             if token != self.token:
@@ -186,3 +199,11 @@ def _decode(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+if __name__ == "__main__":  # python -m tests.support.fake_telegram PORT (for bench/inbound.py)
+    import sys
+
+    import uvicorn
+
+    uvicorn.run(FakeTelegram().app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
