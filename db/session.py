@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+POSTGRES_POOL = 20  # connections per process; the runner runs at most this many turns at once
 
 
 def async_url(url: str | URL) -> URL:
@@ -44,7 +45,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # (SQLAlchemy docs: "Serializable isolation / Savepoints / Transactional DDL").
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=5000")  # first: the next pragmas may wait for a lock
+    cursor.execute("PRAGMA busy_timeout=15000")  # first: the next pragmas may wait for a lock
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; far fewer fsyncs
@@ -56,7 +57,12 @@ def make_engine(database_url: str | URL) -> AsyncEngine:
     """Build the async engine for a database URL (SQLite gets foreign keys and WAL)."""
     url = async_url(database_url)
     ensure_sqlite_folder(url)
-    engine = create_async_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url)
+    else:
+        engine = create_async_engine(
+            url, pool_pre_ping=True, pool_size=POSTGRES_POOL, max_overflow=5
+        )
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,10 @@ class RunnerConfig:
     default_locale: str = "vi"
     supported_locales: tuple[str, ...] = ("vi", "en")
     max_input_chars: int = 1000
+    # Turns that may hold a database transaction at once in this process: 1 for SQLite
+    # (writes serialise anyway; more only makes them wait inside the driver until its
+    # busy timeout), the connection pool's size for PostgreSQL.
+    max_concurrent_turns: int = 20
 
 
 class TurnRunner:
@@ -56,6 +61,7 @@ class TurnRunner:
         self._config = config
         self._menu_button = menu_button
         self._locks = KeyedLocks()
+        self._db_slots = asyncio.Semaphore(config.max_concurrent_turns)
         self.turns = 0
         self.errors = 0
         self.duplicates = 0
@@ -72,11 +78,12 @@ class TurnRunner:
         """
         async with self._locks.hold((incoming.channel, incoming.user_id)):
             try:
-                if incoming.message_id and not await self._claim(incoming):
-                    self.duplicates += 1
-                    return []
-                self.turns += 1
-                return await self._run_turn(incoming)
+                async with self._db_slots:
+                    if incoming.message_id and not await self._claim(incoming):
+                        self.duplicates += 1
+                        return []
+                    self.turns += 1
+                    return await self._run_turn(incoming)
             except Exception:
                 self.errors += 1
                 log.exception(
