@@ -17,6 +17,8 @@ import typer
 from bot.config import SUPPORTED_LOCALES, Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from bot.app import App
 
 cli = typer.Typer(
@@ -124,16 +126,7 @@ async def _chat(settings: Settings, user_id: str, locale: str | None, staff: boo
 
 async def _require_schema(app: App) -> None:
     """Exit with a clear message when the database is not migrated to the newest revision."""
-    from db import migrate
-
-    current = await migrate.current_revision(app.engine)
-    if current != migrate.head_revision():
-        typer.echo(
-            "Cơ sở dữ liệu chưa được cập nhật. Hãy chạy: bot db upgrade\n"
-            "The database is not up to date. Run: bot db upgrade",
-            err=True,
-        )
-        raise typer.Exit(code=2)
+    await _require_schema_engine(app.engine)
 
 
 @cli.command()
@@ -371,10 +364,11 @@ async def _import_tac(settings: Settings, path: Path, tac_format: object) -> Non
         typer.echo(f"  skipped {example}")
 
 
-async def _require_schema_engine(engine: object) -> None:
+async def _require_schema_engine(engine: AsyncEngine) -> None:
+    """Exit with a clear message when the database is not migrated to the newest revision."""
     from db import migrate
 
-    current = await migrate.current_revision(engine)  # type: ignore[arg-type]
+    current = await migrate.current_revision(engine)
     if current != migrate.head_revision():
         typer.echo(
             "Cơ sở dữ liệu chưa được cập nhật. Hãy chạy: bot db upgrade\n"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 
+import httpx
 import pytest
 
 from bot.channels.telegram import TelegramChannel, build_application
@@ -11,6 +14,9 @@ from bot.core.messages import Button, Reply
 from bot.metrics import Metrics
 from bot.web import InFlight, create_web_app
 from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.fake_zalo import TOKEN as ZALO_TOKEN
+from tests.support.fake_zalo import FakeZalo
+from tests.support.processes import bot_env, free_port
 from tests.support.servers import serving
 
 pytestmark = pytest.mark.db
@@ -124,26 +130,12 @@ async def test_long_text_split_retry_after_and_blocked(make_app, database_url, f
 
 
 async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir):
-    import os
-    import signal
-    import socket
-    import sys
-
-    import httpx
-
-    from tests.support.fake_zalo import TOKEN as ZALO_TOKEN
-    from tests.support.fake_zalo import FakeZalo
-
     zalo = FakeZalo()
     async with serving(zalo.app()) as zalo_url:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if not k.endswith("_BOT_TOKEN")}
-        env.update(
-            DATABASE_URL=f"sqlite:///{tmp_path}/bot.db",
-            LOCALES_DIR=str(locales_dir),
-            CACHE_DIR=str(tmp_path / "cache"),
+        port = free_port()
+        env = bot_env(
+            tmp_path,
+            locales_dir,
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_BASE_URL=f"{fake.base_url}/bot",
             ZALO_BOT_TOKEN=ZALO_TOKEN,

@@ -5,25 +5,18 @@ is handled once; nothing is lost)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import sys
 
 import httpx
 import pytest
 
 from tests.support.fake_zalo import TOKEN, FakeZalo
+from tests.support.processes import bot_env, free_port
 from tests.support.servers import serving
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 SECRET = "two-workers-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def wait_healthy(port: int, process: asyncio.subprocess.Process) -> None:
@@ -47,11 +40,10 @@ async def test_two_workers_share_one_postgresql(postgres_database, tmp_path, loc
         ports = [free_port(), free_port()]
         workers = []
         for port in ports:
-            env = {k: v for k, v in os.environ.items() if not k.endswith("_BOT_TOKEN")}
-            env.update(
+            env = bot_env(
+                tmp_path,
+                locales_dir,
                 DATABASE_URL=postgres_database.url,
-                LOCALES_DIR=str(locales_dir),
-                CACHE_DIR=str(tmp_path / "cache"),
                 ZALO_BOT_TOKEN=TOKEN,
                 ZALO_BASE_URL=zalo_url,
                 ZALO_WEBHOOK_URL=f"http://127.0.0.1:{port}/zalo/webhook",

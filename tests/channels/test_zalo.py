@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 
 import httpx
 import pytest
@@ -12,6 +14,7 @@ from bot.channels.zalo import ZaloChannel, ZaloClient, parse_update
 from bot.metrics import Metrics, instrumented
 from bot.web import InFlight, create_web_app
 from tests.support.fake_zalo import TOKEN, FakeZalo
+from tests.support.processes import bot_env, free_port
 from tests.support.servers import serving
 
 pytestmark = pytest.mark.db
@@ -223,19 +226,10 @@ def test_long_texts_are_split_on_line_breaks():
 
 
 async def test_bot_run_polls_zalo_and_stops_cleanly_on_sigterm(fake, tmp_path, locales_dir):
-    import os
-    import signal
-    import socket
-    import sys
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_BOT_TOKEN")}
-    env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path}/bot.db",
-        LOCALES_DIR=str(locales_dir),
-        CACHE_DIR=str(tmp_path / "cache"),
+    port = free_port()
+    env = bot_env(
+        tmp_path,
+        locales_dir,
         ZALO_BOT_TOKEN=TOKEN,
         ZALO_BASE_URL=fake.base_url,
         HTTP_PORT=str(port),
@@ -245,13 +239,7 @@ async def test_bot_run_polls_zalo_and_stops_cleanly_on_sigterm(fake, tmp_path, l
     )
     assert await upgrade.wait() == 0
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
     )
     try:
         await fake.deliver(fake.update("r1", "/start"))

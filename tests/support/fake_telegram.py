@@ -20,6 +20,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
+from tests.support.recording import SentMessages
+
 TOKEN = "123456:TEST-token"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Sunset", "username": "sunset_test_bot"}
 
@@ -36,7 +38,7 @@ def _error(status: int, description: str, **parameters: Any) -> JSONResponse:
 
 
 @dataclass
-class FakeTelegram:
+class FakeTelegram(SentMessages):
     """State of the fake Bot API."""
 
     token: str = TOKEN
@@ -104,22 +106,8 @@ class FakeTelegram:
             )
         return response.status_code
 
-    def texts_to(self, chat_id: int) -> list[str]:
-        return [m["text"] for m in self.sent if m["chat_id"] == chat_id]
-
     def keyboards_to(self, chat_id: int) -> list[Any]:
         return [m.get("reply_markup") for m in self.sent if m["chat_id"] == chat_id]
-
-    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 10.0) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while len(self.texts_to(chat_id)) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"only {self.texts_to(chat_id)} after {timeout}s")
-            self.new_message.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.new_message.wait(), remaining)
-        return self.texts_to(chat_id)
 
     def app(self) -> FastAPI:
         api = FastAPI()

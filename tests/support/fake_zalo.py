@@ -8,7 +8,6 @@ into the poll queue or POSTed to the registered webhook (flat or wrapped, duplic
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
+
+from tests.support.recording import SentMessages
 
 TOKEN = "12345689:abc-xyz"
 
@@ -33,7 +34,7 @@ def _ok(result: Any) -> JSONResponse:
 
 
 @dataclass
-class FakeZalo:
+class FakeZalo(SentMessages):
     """State of the fake platform."""
 
     token: str = TOKEN
@@ -86,22 +87,6 @@ class FakeZalo:
                 headers={"X-Bot-Api-Secret-Token": secret or self.webhook_secret or ""},
             )
         return response.status_code
-
-    def texts_to(self, chat_id: str) -> list[str]:
-        """Texts the bot sent to a chat."""
-        return [m["text"] for m in self.sent if m["chat_id"] == chat_id]
-
-    async def wait_for_messages(self, chat_id: str, count: int, timeout: float = 10.0) -> list[str]:
-        """Wait until the bot has sent `count` messages to the chat."""
-        deadline = time.monotonic() + timeout
-        while len(self.texts_to(chat_id)) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"only {self.texts_to(chat_id)} after {timeout}s")
-            self.new_message.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.new_message.wait(), remaining)
-        return self.texts_to(chat_id)
 
     def app(self) -> FastAPI:
         """The HTTP side."""
