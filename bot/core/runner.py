@@ -79,11 +79,12 @@ class TurnRunner:
         async with self._locks.hold((incoming.channel, incoming.user_id)):
             try:
                 async with self._db_slots:
-                    if incoming.message_id and not await self._claim(incoming):
-                        self.duplicates += 1
-                        return []
-                    self.turns += 1
-                    return await self._run_turn(incoming)
+                    replies = await self._run_turn(incoming)
+                if replies is None:
+                    self.duplicates += 1
+                    return []
+                self.turns += 1
+                return replies
             except Exception:
                 self.errors += 1
                 log.exception(
@@ -95,15 +96,18 @@ class TurnRunner:
                 )
                 return await self._recover(incoming)
 
-    async def _claim(self, incoming: Incoming) -> bool:
-        assert incoming.message_id is not None
-        async with self._sessionmaker() as session, session.begin():
-            return await ProcessedUpdateRepository(session).claim(
-                channel=incoming.channel, update_id=incoming.message_id
-            )
+    async def _run_turn(self, incoming: Incoming) -> list[Reply] | None:
+        """One turn in one transaction; None when the update was already handled.
 
-    async def _run_turn(self, incoming: Incoming) -> list[Reply]:
+        The update id is claimed in the same transaction, so a turn that fails and rolls
+        back leaves its update free to be redelivered, and a worker that receives the same
+        update concurrently waits for this one to commit and then skips it.
+        """
         async with self._sessionmaker() as session, session.begin():
+            if incoming.message_id and not await ProcessedUpdateRepository(session).claim(
+                channel=incoming.channel, update_id=incoming.message_id
+            ):
+                return None
             user = await UserRepository(session).get_or_create(
                 channel=incoming.channel,
                 external_id=incoming.user_id,

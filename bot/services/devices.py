@@ -127,6 +127,7 @@ class ModelMatcher:
     _brands: dict[str, str] = field(default_factory=dict)
     _vocabulary: set[str] = field(default_factory=set)
     _fuzzy_words: list[str] = field(default_factory=list)
+    _by_token: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for model in self.models:
@@ -143,6 +144,9 @@ class ModelMatcher:
                     self._vocabulary.update(tokens)
             self._vocabulary.update(brand)
         self._fuzzy_words = sorted(w for w in self._vocabulary if len(w) >= 4 and w.isalpha())
+        for index, alias in enumerate(self._aliases):  # only aliases sharing a token are scored
+            for token in alias.model_tokens:
+                self._by_token.setdefault(token, []).append(index)
 
     def _query_tokens(self, text: str) -> set[str]:
         found = set()
@@ -171,7 +175,8 @@ class ModelMatcher:
             if any(c.isdigit() for c in t) and t not in NETWORK_TOKENS and not _YEAR.match(t)
         }
         scored: dict[tuple[str, str], tuple[int, int, DeviceModel, frozenset[str]]] = {}
-        for alias in self._aliases:
+        candidates = sorted({i for token in query for i in self._by_token.get(token, ())})
+        for alias in (self._aliases[i] for i in candidates):
             if brands and alias.model.brand not in brands:
                 continue
             if not numbers <= alias.model_tokens:
