@@ -47,7 +47,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=15000")  # first: the next pragmas may wait for a lock
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL is stored in the file: set it once. Asking again while another connection writes
+    # can fail at once with "database is locked" (the busy handler does not cover it).
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; far fewer fsyncs
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: big imports stay fast
     cursor.close()
