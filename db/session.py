@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import event
@@ -51,10 +52,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # can fail at once with "database is locked" (the busy handler does not cover it).
     cursor.execute("PRAGMA journal_mode")
     if str(cursor.fetchone()[0]).lower() != "wal":
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; far fewer fsyncs
     cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: big imports stay fast
     cursor.close()
+
+
+def _switch_to_wal(cursor) -> None:  # type: ignore[no-untyped-def]
+    """Switch the file to WAL, retrying while another connection holds a lock (up to 10 s)."""
+    for attempt in range(100):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError, wrapped by the adapter
+            if "locked" not in str(error) or attempt == 99:
+                raise
+            time.sleep(0.1)
 
 
 def make_engine(database_url: str | URL) -> AsyncEngine:

@@ -26,6 +26,10 @@ def _url():  # type: ignore[no-untyped-def]
 
 
 def _configure(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        # Create the file in WAL mode, so that running processes never have to switch it.
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        connection.commit()  # end the implicit transaction, or alembic would run inside it
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

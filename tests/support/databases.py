@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -25,6 +26,9 @@ def migrated_sqlite_template(folder: Path) -> Path:
     """Create one SQLite file at the newest migration, to copy for each test."""
     path = folder / "template.db"
     migrate.upgrade(f"sqlite:///{path}")
+    # The file is in WAL mode: fold the log into it, so that copying the file alone is enough.
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 
 
