@@ -27,32 +27,35 @@ def _units(text: str) -> int:
 def split_text(text: str, limit: int) -> list[str]:
     """Cut a text into parts of at most `limit` characters, at line breaks where possible,
     then at spaces, and only as a last resort inside a word."""
+    return _pack(text, limit, ("\n", " "))
+
+
+def _pack(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:
+    """Greedily join the pieces between the first separator; pieces still too long are cut
+    at the next separator, and without one, at the limit."""
     if _units(text) <= limit:
         return [text]
+    if not separators:
+        parts = []
+        while _units(text) > limit:
+            cut = limit
+            while _units(text[:cut]) > limit:
+                cut -= 1
+            parts.append(text[:cut])
+            text = text[cut:]
+        return [*parts, text]
+    separator, finer = separators[0], separators[1:]
     parts: list[str] = []
     current = ""
-    for line in text.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
+    for piece in text.split(separator):
+        candidate = f"{current}{separator}{piece}" if current else piece
         if _units(candidate) <= limit:
             current = candidate
             continue
         if current:
             parts.append(current)
-        current = ""
-        for word in line.split(" "):
-            candidate = f"{current} {word}" if current else word
-            if _units(candidate) <= limit:
-                current = candidate
-                continue
-            if current:
-                parts.append(current)
-            while _units(word) > limit:
-                cut = limit
-                while _units(word[:cut]) > limit:
-                    cut -= 1
-                parts.append(word[:cut])
-                word = word[cut:]
-            current = word
+        *full, current = _pack(piece, limit, finer)
+        parts.extend(full)
     if current:
         parts.append(current)
     return parts
