@@ -18,7 +18,7 @@ from bot.handlers.buttons import menu_button
 from bot.services import ServicesFactory
 from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
-from db.session import POSTGRES_POOL, make_engine, make_sessionmaker
+from db.session import DEFAULT_POSTGRES_TURNS, make_engine, make_sessionmaker
 
 
 @dataclass(slots=True)
@@ -58,7 +58,8 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
             default_locale=settings.default_locale,
             supported_locales=SUPPORTED_LOCALES,
             max_input_chars=settings.max_input_chars,
-            max_concurrent_turns=1 if engine.dialect.name == "sqlite" else POSTGRES_POOL,
+            max_concurrent_turns=settings.max_concurrent_turns
+            or (1 if engine.dialect.name == "sqlite" else DEFAULT_POSTGRES_TURNS),
         ),
         menu_button=menu_button,
     )

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from db.session import DEFAULT_POSTGRES_TURNS, POSTGRES_POOL
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES = ("vi", "en")
 
@@ -40,6 +42,15 @@ class Settings(BaseSettings):
     )
     max_input_chars: int = Field(
         default=1000, ge=50, description="Longer incoming messages are cut to this length."
+    )
+    max_concurrent_turns: int | None = Field(
+        default=None,
+        ge=1,
+        le=POSTGRES_POOL,
+        description=(
+            "Turns one process runs at once; empty for the default: 1 on SQLite, "
+            f"{DEFAULT_POSTGRES_TURNS} on PostgreSQL."
+        ),
     )
     log_level: str = Field(default="WARNING", description="Python logging level.")
     telegram_bot_token: SecretStr | None = Field(default=None, description="Telegram token.")

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from bot.core.messages import Incoming, Reply
+from bot.core.runner import TurnTiming
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
 @dataclass
@@ -28,11 +31,25 @@ class Metrics:
             "bot_turn_errors", "Turns that failed and got an apology", registry=self.registry
         )
         self.latency = Histogram(
-            "bot_turn_seconds",
-            "Time from an update to its replies",
+            "bot_update_seconds",
+            "Time from receiving an update to its replies, waiting included",
             ["channel"],
             registry=self.registry,
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            buckets=LATENCY_BUCKETS,
+        )
+        self.turn_work = Histogram(
+            "bot_turn_seconds",
+            "Time a turn takes once it holds a database slot",
+            ["channel"],
+            registry=self.registry,
+            buckets=LATENCY_BUCKETS,
+        )
+        self.turn_wait = Histogram(
+            "bot_turn_wait_seconds",
+            "Time an update waits for its conversation lock and a database slot",
+            ["channel"],
+            registry=self.registry,
+            buckets=LATENCY_BUCKETS,
         )
         self.sends = Counter(
             "bot_outbound_sends",
@@ -40,6 +57,11 @@ class Metrics:
             ["channel", "outcome"],
             registry=self.registry,
         )
+
+    def observe_turn(self, timing: TurnTiming) -> None:
+        """Record a turn's waiting and working time (a `TurnRunner` timing observer)."""
+        self.turn_wait.labels(timing.channel).observe(timing.waited_seconds)
+        self.turn_work.labels(timing.channel).observe(timing.worked_seconds)
 
 
 def instrumented(

@@ -54,6 +54,7 @@ def create_web_app(
     in_flight = in_flight or InFlight()
     web.state.in_flight = in_flight
     metrics.errors.set_function(lambda: app.runner.errors)
+    app.runner.observe_timings(metrics.observe_turn)
 
     @web.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,18 @@ ServicesFactory = Callable[[AsyncSession, Clock], Services]
 
 
 @dataclass(frozen=True, slots=True)
+class TurnTiming:
+    """How long one turn waited (conversation lock, database slot) and then worked."""
+
+    channel: str
+    waited_seconds: float
+    worked_seconds: float
+
+
+TimingObserver = Callable[[TurnTiming], None]
+
+
+@dataclass(frozen=True, slots=True)
 class RunnerConfig:
     """Knobs of the runner that come from settings."""
 
@@ -38,7 +51,7 @@ class RunnerConfig:
     # Turns that may hold a database transaction at once in this process: 1 for SQLite
     # (writes serialise anyway; more only makes them wait inside the driver until its
     # busy timeout), the connection pool's size for PostgreSQL.
-    max_concurrent_turns: int = 20
+    max_concurrent_turns: int = 2
 
 
 class TurnRunner:
@@ -62,9 +75,14 @@ class TurnRunner:
         self._menu_button = menu_button
         self._locks = KeyedLocks()
         self._db_slots = asyncio.Semaphore(config.max_concurrent_turns)
+        self._timing_observers: list[TimingObserver] = []
         self.turns = 0
         self.errors = 0
         self.duplicates = 0
+
+    def observe_timings(self, observer: TimingObserver) -> None:
+        """Call `observer` after every completed turn with its waiting and working time."""
+        self._timing_observers.append(observer)
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
@@ -76,10 +94,16 @@ class TurnRunner:
 
         A message whose platform id was already handled (a redelivery) gets no reply.
         """
+        arrived = time.perf_counter()
         async with self._locks.hold((incoming.channel, incoming.user_id)):
             try:
                 async with self._db_slots:
+                    started = time.perf_counter()
                     replies = await self._run_turn(incoming)
+                    finished = time.perf_counter()
+                timing = TurnTiming(incoming.channel, started - arrived, finished - started)
+                for observer in self._timing_observers:
+                    observer(timing)
                 if replies is None:
                     self.duplicates += 1
                     return []

@@ -139,7 +139,8 @@ async def test_webhook_mode_secret_flat_and_wrapped_bodies(
         await in_flight.wait()
         assert app.runner.turns == turns
         assert 'bot_incoming_updates_total{channel="zalo"} 3.0' in exposition
-        assert "bot_turn_seconds_bucket" in exposition
+        for histogram in ("bot_update_seconds", "bot_turn_seconds", "bot_turn_wait_seconds"):
+            assert f'{histogram}_count{{channel="zalo"}} 3.0' in exposition
     await channel.client.aclose()
 
 

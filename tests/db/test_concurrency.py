@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.messages import Incoming
+from bot.core.runner import TurnTiming
 from db.models import User
 from tests.support.flows import router_with_test_flows
 
@@ -43,3 +44,20 @@ async def test_same_update_delivered_to_two_workers_is_processed_once(make_app, 
     first, second = await asyncio.gather(*(app.runner.handle(incoming) for app in apps))
     assert sorted([bool(first), bool(second)]) == [False, True]
     assert sum(app.runner.duplicates for app in apps) == 1
+
+
+async def test_a_message_queued_behind_the_same_users_turn_is_timed_as_waiting(
+    make_app, database_url
+):
+    app = make_app(database_url, router=router_with_test_flows())
+    timings: list[TurnTiming] = []
+    app.runner.observe_timings(timings.append)
+    await app.runner.handle(Incoming(channel="t", user_id="u", text="/survey"))
+    await asyncio.gather(
+        app.runner.handle(Incoming(channel="t", user_id="u", text="Lan")),
+        app.runner.handle(Incoming(channel="t", user_id="u", text="Bản Mòng")),
+    )
+    assert len(timings) == 3 and {t.channel for t in timings} == {"t"}
+    assert all(t.worked_seconds > 0 and t.waited_seconds >= 0 for t in timings)
+    # The second message of the pair waited for the first one's turn; the first did not wait.
+    assert timings[2].waited_seconds > 10 * timings[1].waited_seconds
