@@ -30,32 +30,26 @@ class Metrics:
         self.errors = Gauge(
             "bot_turn_errors", "Turns that failed and got an apology", registry=self.registry
         )
-        self.latency = Histogram(
-            "bot_update_seconds",
-            "Time from receiving an update to its replies, waiting included",
-            ["channel"],
-            registry=self.registry,
-            buckets=LATENCY_BUCKETS,
+        self.latency = self._latency(
+            "bot_update_seconds", "Time from receiving an update to its replies, waiting included"
         )
-        self.turn_work = Histogram(
-            "bot_turn_seconds",
-            "Time a turn takes once it holds a database slot",
-            ["channel"],
-            registry=self.registry,
-            buckets=LATENCY_BUCKETS,
+        self.turn_work = self._latency(
+            "bot_turn_seconds", "Time a turn takes once it holds a database slot"
         )
-        self.turn_wait = Histogram(
+        self.turn_wait = self._latency(
             "bot_turn_wait_seconds",
             "Time an update waits for its conversation lock and a database slot",
-            ["channel"],
-            registry=self.registry,
-            buckets=LATENCY_BUCKETS,
         )
         self.sends = Counter(
             "bot_outbound_sends",
             "Messages sent, by outcome",
             ["channel", "outcome"],
             registry=self.registry,
+        )
+
+    def _latency(self, name: str, documentation: str) -> Histogram:
+        return Histogram(
+            name, documentation, ["channel"], registry=self.registry, buckets=LATENCY_BUCKETS
         )
 
     def observe_turn(self, timing: TurnTiming) -> None:
