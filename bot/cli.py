@@ -136,9 +136,13 @@ def run() -> None:
     if not settings.has_channel_token:
         typer.echo(NO_CHANNEL_MESSAGE, err=True)
         raise typer.Exit(code=2)
-    from bot.server import serve
+    from bot.server import StartupError, serve
 
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except StartupError as error:
+        typer.echo(f"bot run: {error}", err=True)
+        raise typer.Exit(code=1) from error
 
 
 @db_cli.command("upgrade")

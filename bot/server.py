@@ -6,18 +6,32 @@ import asyncio
 import logging
 import signal
 
+import httpx
 import uvicorn
+from telegram.error import TelegramError
 
 from bot.app import App, build_app
 from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.channels.telegram import TelegramChannel, build_application
 from bot.channels.zalo import CHANNEL as ZALO
-from bot.channels.zalo import ZaloChannel, ZaloClient
+from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient
 from bot.config import Settings
 from bot.metrics import Metrics, instrumented
 from bot.web import InFlight, create_web_app
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """`bot run` could not start: a setting is missing or a platform cannot be reached."""
+
+
+def check_webhook_settings(settings: Settings) -> None:
+    """Webhook mode needs its secret: refuse to start rather than accept unsigned requests."""
+    if settings.telegram_webhook_url and settings.telegram_webhook_secret is None:
+        raise StartupError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL.")
+    if settings.zalo_webhook_url and settings.zalo_webhook_secret is None:
+        raise StartupError("ZALO_WEBHOOK_SECRET is required with ZALO_WEBHOOK_URL.")
 
 
 def build_zalo(app: App, metrics: Metrics) -> ZaloChannel | None:
@@ -57,8 +71,7 @@ async def start_telegram(channel: TelegramChannel, settings: Settings) -> None:
     await application.start()
     if settings.telegram_webhook_url:
         secret = settings.telegram_webhook_secret
-        if secret is None:
-            raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
+        assert secret is not None  # check_webhook_settings
         await channel.bot.set_webhook(
             settings.telegram_webhook_url, secret_token=secret.get_secret_value()
         )
@@ -79,8 +92,26 @@ async def stop_telegram(channel: TelegramChannel) -> None:
     await application.shutdown()
 
 
+async def start_zalo(
+    channel: ZaloChannel, settings: Settings, stop: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    """setWebhook with the secret, or a long-polling task (returned, to be awaited at exit)."""
+    if settings.zalo_webhook_url:
+        secret = settings.zalo_webhook_secret
+        assert secret is not None  # check_webhook_settings
+        await channel.client.set_webhook(settings.zalo_webhook_url, secret.get_secret_value())
+        log.warning("Zalo: webhook mode (%s)", settings.zalo_webhook_url)
+        return []
+    log.warning("Zalo: polling mode")
+    return [asyncio.create_task(channel.poll(stop))]
+
+
 async def serve(settings: Settings) -> None:
-    """Run until SIGTERM/SIGINT; then stop taking updates and finish the turns in flight."""
+    """Run until SIGTERM/SIGINT; then stop taking updates and finish the turns in flight.
+
+    Raises StartupError, having released everything, when it cannot start.
+    """
+    check_webhook_settings(settings)
     app = build_app(settings)
     metrics = Metrics()
     zalo = build_zalo(app, metrics)
@@ -97,18 +128,20 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
 
     workers: list[asyncio.Task[None]] = [asyncio.create_task(server.serve())]
-    if telegram is not None:
-        await start_telegram(telegram, settings)
-    if zalo is not None:
-        if settings.zalo_webhook_url:
-            secret = settings.zalo_webhook_secret
-            if secret is None:
-                raise SystemExit("ZALO_WEBHOOK_SECRET is required with ZALO_WEBHOOK_URL")
-            await zalo.client.set_webhook(settings.zalo_webhook_url, secret.get_secret_value())
-            log.warning("Zalo: webhook mode (%s)", settings.zalo_webhook_url)
-        else:
-            workers.append(asyncio.create_task(zalo.poll(stop)))
-            log.warning("Zalo: polling mode")
+    try:
+        if telegram is not None:
+            await start_telegram(telegram, settings)
+        if zalo is not None:
+            workers.extend(await start_zalo(zalo, settings, stop))
+    except (TelegramError, ZaloApiError, httpx.HTTPError) as error:
+        server.should_exit = True
+        await asyncio.gather(*workers, return_exceptions=True)
+        if telegram is not None:
+            await stop_telegram(telegram)
+        if zalo is not None:
+            await zalo.client.aclose()
+        await app.aclose()
+        raise StartupError(f"Could not reach the messaging platform: {error}") from error
     log.warning("HTTP server on %s:%s", settings.http_host, settings.http_port)
     await stop.wait()
     log.warning("Stopping: no new updates; finishing the turns in flight")

@@ -92,6 +92,38 @@ def test_run_without_a_token_explains_what_to_do(env, tmp_path):
         assert needle in result.stderr
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot"},
+        {
+            "ZALO_BOT_TOKEN": "123:abc",
+            "ZALO_BASE_URL": "http://127.0.0.1:9",
+            "ZALO_WEBHOOK_URL": "https://example.org/zalo/webhook",
+            "ZALO_WEBHOOK_SECRET": "s3cret-token",
+        },
+    ],
+    ids=["telegram", "zalo"],
+)
+def test_run_with_an_unreachable_platform_says_so_and_exits(env, tmp_path, settings):
+    assert run_bot(["db", "upgrade"], "", env, tmp_path).returncode == 0
+    result = run_bot(["run"], "", {**env, "HTTP_PORT": "0", **settings}, tmp_path)
+    assert result.returncode == 1
+    assert "Could not reach the messaging platform" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_webhook_without_its_secret_is_refused(env, tmp_path):
+    settings = {
+        "TELEGRAM_BOT_TOKEN": "123:abc",
+        "TELEGRAM_WEBHOOK_URL": "https://example.org/telegram/webhook",
+    }
+    result = run_bot(["run"], "", {**env, **settings}, tmp_path)
+    assert result.returncode == 1
+    assert "TELEGRAM_WEBHOOK_SECRET is required" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_db_upgrade_command(env, tmp_path):
     result = run_bot(["db", "upgrade"], "", env, tmp_path)
     assert result.returncode == 0, result.stderr
