@@ -2,9 +2,9 @@
 
 Features: word unigrams and bigrams plus character 3- to 5-grams of the normalised text,
 TF-IDF weighted and L2-normalised. Model: multinomial logistic regression (softmax) trained on
-the topics' example phrasings with L-BFGS; `fallback` is a class of its own, trained on
-out-of-scope examples. A question is answered only when its best topic is in scope and its
-probability reaches the threshold; otherwise the bot says it is not sure.
+the topics' example phrasings with L-BFGS, each topic weighted alike; `fallback` is a class of
+its own, trained on out-of-scope examples. A question is answered only when its best topic is
+in scope and its probability reaches the threshold; otherwise the bot says it is not sure.
 
 Training takes about two seconds, so a trained model is kept in memory per process and, when a
 cache folder is given, on disk under a name derived from the examples (a content change makes a
@@ -32,10 +32,14 @@ from bot.core.normalize import normalize
 log = logging.getLogger(__name__)
 
 FALLBACK = "fallback"
-MODEL_VERSION = "lr-1"
+MODEL_VERSION = "lr-2"
 DEFAULT_THRESHOLD = 0.3
 L2_PENALTY = 1e-5
 MAX_ITERATIONS = 200
+# Examples are weighted so that every topic counts alike in training (weight ∝ 1/count):
+# `fallback` has several times more examples than any topic, since the world outside the
+# programme is wide, and unweighted it would pull uncertain in-scope questions to itself.
+CLASS_BALANCE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,10 +191,13 @@ def _trained(pairs: tuple[tuple[str, str], ...]) -> _Model:
 def _fit_softmax(
     matrix: sparse.csr_matrix, labels: np.ndarray, classes: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """L2-regularised multinomial logistic regression, minimised with L-BFGS."""
+    """Class-balanced, L2-regularised multinomial logistic regression, fitted with L-BFGS."""
     samples, dims = matrix.shape
     targets = np.eye(classes)[labels]
     transposed = matrix.T.tocsr()
+    counts = np.bincount(labels, minlength=classes)
+    sample_weights = (counts.mean() / counts[labels]) ** CLASS_BALANCE
+    sample_weights /= sample_weights.mean()
 
     def loss_and_gradient(flat: np.ndarray) -> tuple[float, np.ndarray]:
         weights, bias = flat[: dims * classes].reshape(dims, classes), flat[dims * classes :]
@@ -198,9 +205,10 @@ def _fit_softmax(
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         probabilities = exp / exp.sum(axis=1, keepdims=True)
-        loss = -np.log(probabilities[np.arange(samples), labels] + 1e-12).mean()
+        picked = np.log(probabilities[np.arange(samples), labels] + 1e-12)
+        loss = -float((sample_weights * picked).mean())
         loss += 0.5 * L2_PENALTY * float((weights * weights).sum())
-        error = (probabilities - targets) / samples
+        error = (probabilities - targets) * sample_weights[:, None] / samples
         gradient = transposed @ error + L2_PENALTY * weights
         return float(loss), np.concatenate([np.asarray(gradient).ravel(), error.sum(axis=0)])
 
