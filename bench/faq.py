@@ -127,7 +127,7 @@ def main() -> None:
         },
     }
     report["other_sets"] = {}
-    for path in args.also:
+    for path in (p for p in args.also if p.exists()):
         other = load_rows(path)
         with use_locale("vi"):
             got = [faq.answer(q, today).topic for _, q in other]
