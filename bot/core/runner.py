@@ -23,6 +23,7 @@ from db.models import Conversation
 from db.repositories.conversations import ConversationRepository
 from db.repositories.updates import ProcessedUpdateRepository
 from db.repositories.users import UserRepository
+from db.session import DEFAULT_POSTGRES_TURNS
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,8 @@ class RunnerConfig:
     max_input_chars: int = 1000
     # Turns that may hold a database transaction at once in this process: 1 for SQLite
     # (writes serialise anyway; more only makes them wait inside the driver until its
-    # busy timeout), the connection pool's size for PostgreSQL.
-    max_concurrent_turns: int = 2
+    # busy timeout), DEFAULT_POSTGRES_TURNS for PostgreSQL (see db/session.py for why).
+    max_concurrent_turns: int = DEFAULT_POSTGRES_TURNS
 
 
 class TurnRunner:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import run_bot as run_bot_command
 
 pytestmark = pytest.mark.slow
 
@@ -17,15 +18,7 @@ def run_bot(
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_BOT_TOKEN")}
     env.update(env_extra)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=60,
-    )
+    return run_bot_command(args, env, cwd, stdin)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ tree, it fails here before it fails in a container.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import bot_env, run_bot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,26 +49,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def image_env(site: Path, app: Path, locales_dir: Path) -> dict[str, str]:
     """The environment the Dockerfile sets, with the wheel's folder ahead of the checkout."""
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_BOT_TOKEN")}
-    env.update(
-        PYTHONPATH=str(site),
-        LOCALES_DIR=str(locales_dir),
-        CACHE_DIR=str(app / "var" / "cache"),
-        DATABASE_URL=f"sqlite:///{app}/var/bot.db",
-        BOT_TODAY="2026-11-24",
-    )
-    return env
-
-
-def bot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return bot_env(app / "var", locales_dir, PYTHONPATH=str(site), BOT_TODAY="2026-11-24")
 
 
 def test_the_installed_package_migrates_checks_and_answers(installed, tmp_path, locales_dir):
@@ -86,25 +68,17 @@ def test_the_installed_package_migrates_checks_and_answers(installed, tmp_path, 
     assert all(path.startswith(str(installed)) for path in where.stdout.split())
 
     for args in (["db", "upgrade"], ["db", "check"]):
-        result = bot(args, env, app)
+        result = run_bot(args, env, app)
         assert result.returncode == 0, result.stderr
-    checked = bot(["content", "check", "--dir", str(installed / "bot" / "content")], env, app)
+    checked = run_bot(["content", "check", "--dir", str(installed / "bot" / "content")], env, app)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
-    asked = bot(["ask", "--json", "khi nao tat song 2g vay ad"], env, app)
+    asked = run_bot(["ask", "--json", "khi nao tat song 2g vay ad"], env, app)
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
     assert answer["topic"] == "timeline" and "16/10/2024" in answer["answer"]
 
-    chat = subprocess.run(
-        [sys.executable, "-m", "bot", "chat"],
-        input="/start\n",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=app,
-        timeout=120,
-    )
+    chat = run_bot(["chat"], env, app, stdin="/start\n")
     assert chat.returncode == 0, chat.stderr
     assert "Xin chào" in chat.stdout  # the compiled Vietnamese catalog was found
     assert list((app / "var" / "cache").glob("faq-model-*.npz"))

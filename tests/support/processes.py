@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 
@@ -24,3 +26,18 @@ def bot_env(tmp_path: Path, locales_dir: Path, **settings: str) -> dict[str, str
     )
     env.update(settings)
     return env
+
+
+def run_bot(
+    args: list[str], env: dict[str, str], cwd: Path, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`bot ARGS` in a process of its own, with `stdin` piped in; output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
