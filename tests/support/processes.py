@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import httpx
+
+# A cold start trains the question matcher (a few seconds, more on a loaded machine).
+START_TIMEOUT = 120.0
 
 
 def free_port() -> int:
@@ -41,3 +48,47 @@ def run_bot(
         cwd=cwd,
         timeout=120,
     )
+
+
+class BotProcess:
+    """`bot run` started in the background; its standard error goes to a file, never a pipe
+    (a full pipe nobody reads would block the bot and look like a hang)."""
+
+    def __init__(self, process: asyncio.subprocess.Process, log_path: Path) -> None:
+        self.process = process
+        self.log_path = log_path
+
+    @classmethod
+    async def start(cls, env: dict[str, str], log_path: Path) -> BotProcess:
+        with log_path.open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", env=env, stderr=log
+            )
+        return cls(process, log_path)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        """The end of what the process wrote to standard error."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+
+    async def wait_healthy(self, port: int, timeout: float = START_TIMEOUT) -> None:
+        """Until /healthz answers 200; fails with the log tail if the bot exits or never does."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        async with httpx.AsyncClient() as client:
+            while asyncio.get_running_loop().time() < deadline:
+                if self.process.returncode is not None:
+                    raise AssertionError(
+                        f"bot exited with {self.process.returncode}:\n{self.log_tail()}"
+                    )
+                try:
+                    if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"bot did not start within {timeout:.0f} s:\n{self.log_tail()}")
+
+    async def stop(self) -> int:
+        """SIGTERM, then the exit code (a bot that does not stop in 30 s fails the test)."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), 30)
