@@ -30,7 +30,6 @@ ABBREVIATIONS: dict[str, str] = {
     "dienthoai": "dien thoai",
     "sdt": "so dien thoai",
     "stb": "so thue bao",
-    "bn": "bao nhieu",
     "bnhieu": "bao nhieu",
     "j": "gi",
     "ji": "gi",
@@ -91,6 +90,11 @@ ABBREVIATIONS: dict[str, str] = {
     "lte": "4g",
     "volte": "volte",
 }
+# "bn" is "bạn" (you) or "bao nhiêu" (how much/many); the words around it tell which.
+_BN_YOU_BEFORE = frozenset({"on", "chao", "cua", "voi", "hoi", "giup", "nho"})
+_BN_YOU_AFTER = frozenset(
+    {"la", "ten", "oi", "co", "dang", "biet", "giup", "lam", "hieu", "noi", "tra", "nhe", "nha"}
+)
 _SPLIT_NETWORK = re.compile(r"(?<=[a-z])(?=[2345]g\b)|(?<=\b[2345]g)(?=[a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -102,4 +106,15 @@ def normalize(text: str) -> str:
     folded = _NON_WORD.sub(" ", folded)
     folded = _REPEATS.sub(r"\1", folded)
     folded = _SPLIT_NETWORK.sub(" ", folded)
-    return " ".join(ABBREVIATIONS.get(token, token) for token in folded.split())
+    tokens = folded.split()
+    return " ".join(_expand(tokens, i) for i in range(len(tokens)))
+
+
+def _expand(tokens: list[str], i: int) -> str:
+    token = tokens[i]
+    if token == "bn":
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        you = before in _BN_YOU_BEFORE or after in _BN_YOU_AFTER
+        return "ban" if you else "bao nhieu"
+    return ABBREVIATIONS.get(token, token)

@@ -14,6 +14,11 @@ from bot.core.normalize import normalize
         ("alooooo 😀😀 ai do k", "alo ai do khong"),
         ("máy2g", "may 2g"),
         ("  ", ""),
+        # "bn" is "bạn" or "bao nhiêu", by the words around it.
+        ("bn ten gi the", "ban ten gi the"),
+        ("cam on bn nhe", "cam on ban nhe"),
+        ("ho tro bn tien", "ho tro bao nhieu tien"),
+        ("gia bn", "gia bao nhieu"),
     ],
 )
 def test_normalize(typed, expected):
