@@ -4,8 +4,8 @@ Usage: .venv/bin/python bench/faq.py [--data FILE] [--also FILE ...] [--repeat N
 Baseline: nearest example phrasing by rapidfuzz token_set_ratio (cut-off 70), same run.
 
 `--data` (tests/data/faq_questions.tsv) is timed and scored; each `--also` set (by default
-bench/data/faq_dev.tsv, written apart from both the examples and the test set and used to
-choose the matcher's settings) is scored too, under "other_sets".
+bench/data/faq_dev*.tsv, written apart from the examples and the test set and used to choose
+the matcher's settings) is scored too, under "other_sets".
 """
 
 from __future__ import annotations
@@ -72,7 +72,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=ROOT / "tests" / "data" / "faq_questions.tsv")
     parser.add_argument(
-        "--also", type=Path, nargs="*", default=[ROOT / "bench" / "data" / "faq_dev.tsv"]
+        "--also",
+        type=Path,
+        nargs="*",
+        default=sorted((ROOT / "bench" / "data").glob("faq_dev*.tsv")),
     )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
