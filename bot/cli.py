@@ -219,22 +219,27 @@ def ask(
 
 @content_cli.command("check")
 def content_check(
-    folder: Annotated[
-        Path | None, typer.Option("--dir", help="Content folder (default: the shipped one).")
+    path: Annotated[
+        Path | None, typer.Argument(help="Content folder (default: CONTENT_DIR, the shipped one).")
     ] = None,
+    folder: Annotated[Path | None, typer.Option("--dir", help="Same as the argument.")] = None,
 ) -> None:
     """Validate the content files; exit 1 with a list of problems."""
     from bot.content.devices import find_device_problems
-    from bot.content.loader import CONTENT_DIR, find_problems
+    from bot.content.loader import find_problems
 
-    problems = find_problems(folder or CONTENT_DIR)
-    problems += find_device_problems((folder or CONTENT_DIR) / "devices.csv")[1]
+    target = path or folder or load_settings().content_dir
+    if not target.is_dir():
+        typer.echo(f"Not a folder: {target}", err=True)
+        raise typer.Exit(code=2)
+    problems = find_problems(target)
+    problems += find_device_problems(target / "devices.csv")[1]
     if problems:
-        typer.echo(f"{len(problems)} problem(s) in {folder or CONTENT_DIR}:", err=True)
+        typer.echo(f"{len(problems)} problem(s) in {target}:", err=True)
         for problem in problems:
             typer.echo(f"  - {problem}", err=True)
         raise typer.Exit(code=1)
-    typer.echo(f"Content OK: {folder or CONTENT_DIR}")
+    typer.echo(f"Content OK: {target}")
 
 
 @faq_cli.command("misses")

@@ -92,6 +92,15 @@ def test_cli_content_check(copy):
     ok = runner.invoke(cli, ["content", "check"])
     assert ok.exit_code == 0, ok.output
     edit(copy, "faq.yaml", "- id: scam", "- id: scams_typo")
-    bad = runner.invoke(cli, ["content", "check", "--dir", str(copy)])
-    assert bad.exit_code == 1
-    assert "required topic 'scam' is missing" in bad.output
+    # The folder may be given as an argument, with --dir, or as CONTENT_DIR.
+    for args, env in (
+        (["content", "check", str(copy)], {}),
+        (["content", "check", "--dir", str(copy)], {}),
+        (["content", "check"], {"CONTENT_DIR": str(copy)}),
+    ):
+        bad = runner.invoke(cli, args, env=env)
+        assert bad.exit_code == 1, args
+        assert "required topic 'scam' is missing" in bad.output
+    missing = runner.invoke(cli, ["content", "check", str(copy / "nowhere")])
+    assert missing.exit_code == 2
+    assert "Not a folder" in missing.output
