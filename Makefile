@@ -50,7 +50,7 @@ messages: install
 	@$(BIN)/pybabel extract -F pyproject.toml -o locales/messages.pot -k _n:1,2 \
 		--add-comments=TRANSLATORS: --no-location --sort-output --omit-header .
 	@$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching \
-		--ignore-obsolete --no-location --width 100
+		--ignore-obsolete --width 100
 
 clean:
 	rm -rf $(VENV) locales/*/LC_MESSAGES/*.mo .pytest_cache .hypothesis

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core.context import TurnContext
 from bot.core.i18n import _
 from bot.core.messages import Button
@@ -182,7 +184,7 @@ def _question_text(key: str) -> str:
             "or Facebook)?"
         ),
         "bought": _("Was the phone bought new in Vietnam after July 2021?"),
-        "hd": _('During a call, does the screen show "HD", "VoLTE" or "4G"?'),
+        "hd": _('During a call, does the screen show "HD", "VoLTE" or "4G HD"?'),
     }[key]
 
 
@@ -246,7 +248,11 @@ def verdict_text(ctx: TurnContext, result: DeviceResult) -> str:
         lines += [
             _("This phone uses only the 2G network."),
             when("cut_2g_only"),
-            _("Your phone number is kept: put the SIM into a 4G phone to use it again."),
+            _(
+                "The number is not cancelled at once: put the SIM into a 4G phone to use it "
+                "again. A SIM unused for a long time may have been reclaimed; ask an operator's "
+                "shop."
+            ),
         ]
     elif verdict is Verdict.NO_4G:
         lines += [
@@ -269,7 +275,7 @@ def verdict_text(ctx: TurnContext, result: DeviceResult) -> str:
         lines += [
             _("This phone has 4G, but I do not know whether it can call over 4G (VoLTE)."),
             _(
-                'During a call, look for "HD", "VoLTE" or "4G" on the screen, or ask at '
+                'During a call, look for "HD", "VoLTE" or "4G HD" on the screen, or ask at '
                 "an operator store."
             ),
             when("network_2g_off"),
@@ -290,8 +296,34 @@ def verdict_text(ctx: TurnContext, result: DeviceResult) -> str:
         )
     lines.append(_("How sure: {level}.").format(level=_confidence_label(result.confidence)))
     if result.source:
-        lines.append(_("Source: {source}.").format(source=result.source))
+        lines.append(_("Source: {source}.").format(source=source_for_citizens(result.source)))
     return "\n".join(lines)
+
+
+_STAFF_NOTE = re.compile(r"\s*\(fact sheet[^)]*\)")
+
+
+def source_for_citizens(source: str) -> str:
+    """The catalogue's source note without the notes meant for staff ("fact sheet §5.1",
+    "NOT CONFIRMED"), and "no confirmed source" for an unverified row."""
+    if source.startswith("not verified"):
+        return _("no confirmed source yet")
+    parts = [_STAFF_NOTE.sub("", part).strip() for part in source.split(";")]
+    kept = [_source_name(part) for part in parts if part and "NOT CONFIRMED" not in part]
+    return "; ".join(kept) or _("no confirmed source yet")
+
+
+def _source_name(part: str) -> str:
+    known = {
+        "GSMArena spec sheet": _("GSMArena spec sheet"),
+        "Apple tech specs": _("Apple tech specs"),
+        "Nokia/HMD spec sheet": _("Nokia/HMD spec sheet"),
+    }
+    if part in known:
+        return known[part]
+    if part.endswith(" re-post"):
+        return _("{site} (a re-post of a press article)").format(site=part.removesuffix(" re-post"))
+    return part
 
 
 async def give_verdict(ctx: TurnContext, result: DeviceResult, *, kind: str | None = None) -> None:

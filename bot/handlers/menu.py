@@ -14,9 +14,10 @@ async def cmd_start(ctx: TurnContext) -> None:
     ctx.finish()
     ctx.reply(
         _(
-            "Hello! I am the assistant that helps you get ready for the end of 2G and 3G "
-            "mobile networks. I can tell you the dates, check whether your phone is "
-            "affected, and help you register for support. You may also type your question."
+            "Hello! I am an automatic assistant that helps you get ready for the end of 2G and "
+            "3G mobile networks. I can tell you the dates, check whether your phone is "
+            "affected, and tell you where to ask about support. You may also type your "
+            "question."
         )
     )
     ctx.reply(_("What do you need? Please choose:"), main_menu_buttons())

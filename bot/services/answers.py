@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.content.loader import Content, Topic
+from bot.content.loader import Content, Source, Topic
 from bot.core.i18n import _, current_locale
 from bot.services.timeline import describe, format_day
 
@@ -19,18 +19,32 @@ class AnswerRenderer:
         self.content = content
 
     def render(self, topic: Topic, today: date, *, with_source: bool = True) -> str:
-        """The topic's answer for `today`, with its source and the date it was checked."""
+        """The topic's answer for `today`, with its sources and the date it was last reviewed."""
         locale = current_locale()
-        text = _PLACEHOLDER.sub(lambda m: self._fill(m, today, locale), topic.answer.get(locale))
+        answer = topic.answer.get(locale)
+        text = _PLACEHOLDER.sub(lambda m: self._fill(m, today, locale), answer)
         if with_source and topic.source is not None:
-            text += "\n\n" + self.footer(topic.source.label, topic.source.url)
+            text += "\n\n" + self.footer(self._sources(topic.source, answer))
         return text
 
-    def footer(self, label: str, url: str) -> str:
-        """ "Nguồn: … Thông tin được kiểm tra đến …"."""
-        return _("Source: {label} ({url}). Information checked on {date}.").format(
-            label=label, url=url, date=format_day(self.content.as_of)
-        )
+    def footer(self, sources: list[Source]) -> str:
+        """ "Nguồn: … Nội dung rà soát lần cuối ngày …"; one line per source when several."""
+        reviewed = _("Content last reviewed on {date}.").format(date=format_day(self.content.as_of))
+        if len(sources) == 1:
+            line = _("Source: {label} ({url}).").format(label=sources[0].label, url=sources[0].url)
+            return f"{line} {reviewed}"
+        lines = [_("Sources:")] + [f"• {s.label}: {s.url}" for s in sources]
+        return "\n".join([*lines, reviewed])
+
+    def _sources(self, main: Source, answer: str) -> list[Source]:
+        """The topic's source, then those of the milestones its answer states, each once."""
+        sources = [main]
+        for match in _PLACEHOLDER.finditer(answer):
+            if match.group(1) == "milestone" and match.group(2):
+                source = self.content.milestone(match.group(2)).source
+                if all(source.url != known.url for known in sources):
+                    sources.append(source)
+        return sources
 
     def _fill(self, match: re.Match[str], today: date, locale: str) -> str:
         kind, arg = match.group(1), match.group(2)

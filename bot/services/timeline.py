@@ -65,7 +65,9 @@ def describe(milestone: Milestone, today: date) -> str:
     when = format_milestone_date(milestone, locale)
     if has_happened(milestone, today) or milestone.status is Status.POSTPONED:
         sentence = milestone.after.get(locale).format(date=when)
-        if milestone.status is Status.UNCONFIRMED:
+        # A plan whose date has passed is not a fact until someone checks it (and marks it
+        # done): the content may be older than the day the bot is answering on.
+        if milestone.status in (Status.UNCONFIRMED, Status.PLANNED):
             sentence += " " + _("It has not been officially confirmed that this happened on time.")
         return sentence
     sentence = milestone.before.get(locale).format(date=when)

@@ -8,6 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import cli
+from bot.core.i18n import load_catalogs, use_locale
+from bot.handlers.device import source_for_citizens
 from bot.services.tac_import import TacFormat, import_tac_file
 from db.repositories.devices import DeviceCheckRepository
 from db.repositories.users import UserRepository
@@ -47,6 +49,10 @@ async def test_model_typed_in_a_sentence_gets_a_verdict(make_app, database_url):
     assert "Máy: Nokia 1280." in chat.text
     assert "chỉ dùng sóng 2G" in chat.text
     assert "Nguồn:" in chat.text
+    # The catalogue's notes for staff are not shown; the source is named in Vietnamese.
+    assert "fact sheet" not in chat.text and "re-post" not in chat.text
+    assert "thông số máy trên GSMArena" in chat.text
+    assert "không hủy số ngay" in chat.text
     [check] = await stored_checks(app)
     assert (check.kind, check.brand, check.model, check.verdict) == (
         "model",
@@ -163,3 +169,19 @@ def test_bot_device_json(tmp_path, monkeypatch):
     assert (rows[1]["kind"], rows[1]["valid"]) == ("imei", False)
     assert (rows[2]["kind"], rows[2]["brand"], rows[2]["verdict"]) == ("model", "Nokia", "unknown")
     assert rows[3]["kind"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("note", "shown"),
+    [
+        ("GSMArena spec sheet", "thông số máy trên GSMArena"),
+        ("not verified (fact sheet §5.1: NOT CONFIRMED)", "chưa có nguồn xác nhận"),
+        ("Nokia/HMD spec sheet; VoLTE NOT CONFIRMED (§5.1)", "thông số máy của Nokia/HMD"),
+        ("vietfones.vn (fact sheet §5.1)", "vietfones.vn"),
+        ("kenhtingame.com re-post (fact sheet §5.1)", "kenhtingame.com (bài báo đăng lại)"),
+    ],
+)
+def test_source_notes_are_told_plainly(locales_dir, note, shown):
+    load_catalogs(locales_dir, ("vi", "en"))
+    with use_locale("vi"):
+        assert source_for_citizens(note) == shown

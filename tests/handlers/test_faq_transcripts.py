@@ -20,7 +20,9 @@ async def test_question_without_diacritics_gets_a_dated_sourced_answer(make_app,
     await chat.send("khi nao thi tat song 2g vay ad")
     assert "16/10/2024" in chat.text
     assert "Nguồn:" in chat.text
-    assert "kiểm tra đến ngày 24/11/2026" in chat.text
+    assert "rà soát lần cuối ngày 24/11/2026" in chat.text
+    # Each milestone stated brings its own source: the 16/10/2024 cut comes from plo.vn.
+    assert "https://plo.vn/" in chat.text
     assert "Gặp cán bộ" in chat.labels
     assert "Menu chính" in chat.labels
 
@@ -81,7 +83,7 @@ async def test_english_user_gets_english_answer(make_app, database_url):
     await chat.send("/lang en")
     await chat.send("when will 3G be switched off?")
     assert "September 2028" in chat.text
-    assert "Source:" in chat.text
+    assert "Sources:" in chat.text and "Content last reviewed on 24 November 2026." in chat.text
 
 
 async def test_misses_are_listed_most_frequent_first(make_app, database_url, monkeypatch):

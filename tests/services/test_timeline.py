@@ -60,3 +60,11 @@ def test_postponed_milestone_says_so(content):
         assert "lùi sang 16/10/2024" in describe(
             content.milestone("cut_2g_only_planned"), date(2026, 1, 1)
         )
+
+
+def test_a_plan_whose_date_has_passed_is_not_told_as_done(content):
+    """The content may be older than the day: a passed `planned` date gets the hedge."""
+    with use_locale("vi"):
+        late = describe(content.milestone("network_3g_off"), date(2028, 10, 1))
+    assert "chưa có xác nhận chính thức" in late
+    assert "đã tắt" not in late and "(còn" not in late
