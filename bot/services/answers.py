@@ -37,14 +37,21 @@ class AnswerRenderer:
         return "\n".join([*lines, reviewed])
 
     def _sources(self, main: Source, answer: str) -> list[Source]:
-        """The topic's source, then those of the milestones its answer states, each once."""
+        """The topic's source, then those of the milestones, programmes and scam warnings its
+        answer states, each once (contacts name themselves)."""
         sources = [main]
         for match in _PLACEHOLDER.finditer(answer):
-            if match.group(1) == "milestone" and match.group(2):
-                source = self.content.milestone(match.group(2)).source
-                if all(source.url != known.url for known in sources):
-                    sources.append(source)
-        return sources
+            kind, arg = match.group(1), match.group(2)
+            if kind == "milestone" and arg:
+                sources.append(self.content.milestone(arg).source)
+            elif kind == "programmes":
+                sources += [p.source for p in self.content.programmes]
+            elif kind == "scams":
+                sources += [s.source for s in self.content.scams]
+        unique: dict[str, Source] = {}
+        for source in sources:
+            unique.setdefault(source.url, source)
+        return list(unique.values())
 
     def _fill(self, match: re.Match[str], today: date, locale: str) -> str:
         kind, arg = match.group(1), match.group(2)
