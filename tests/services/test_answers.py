@@ -6,21 +6,13 @@ from datetime import date
 
 import pytest
 
-from bot.content.loader import load_content
-from bot.core.i18n import load_catalogs, use_locale
+from bot.core.i18n import use_locale
 from bot.services.answers import AnswerRenderer
 
 TODAY = date(2026, 11, 24)
 
 
-@pytest.fixture(scope="module")
-def content():
-    return load_content()
-
-
-@pytest.fixture(autouse=True)
-def catalogs(locales_dir):
-    load_catalogs(locales_dir, ("vi", "en"))
+pytestmark = pytest.mark.usefixtures("catalogs")
 
 
 def render(content, topic_id: str, locale: str = "vi") -> str:

@@ -6,19 +6,10 @@ from datetime import date
 
 import pytest
 
-from bot.content.loader import load_content
-from bot.core.i18n import load_catalogs, use_locale
+from bot.core.i18n import use_locale
 from bot.services.timeline import describe, format_milestone_date, has_happened
 
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content()
-
-
-@pytest.fixture(autouse=True)
-def catalogs(locales_dir):
-    load_catalogs(locales_dir, ("vi", "en"))
+pytestmark = pytest.mark.usefixtures("catalogs")
 
 
 def test_2g_only_cut_before_on_and_after(content):
