@@ -129,6 +129,14 @@ class Milestone(_Model):
     source: Source
 
 
+class Variant(_Model):
+    """A shorter answer of a topic for messages containing one of `when` (normalised words),
+    such as "cảm ơn" or "tạm biệt" for the greeting topic."""
+
+    when: tuple[str, ...] = Field(min_length=1)
+    answer: Localized
+
+
 class Topic(_Model):
     """A question people ask, with its answer and example phrasings."""
 
@@ -138,6 +146,7 @@ class Topic(_Model):
     examples: tuple[str, ...]
     follow_ups: tuple[str, ...] = ()
     source: Source | None = None
+    variants: tuple[Variant, ...] = ()
 
 
 class Programme(_Model):

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.content.loader import Content, Topic
+from bot.content.loader import Content, Topic, Variant
 from bot.core.i18n import _, current_locale
+from bot.core.normalize import normalize
 from bot.services.answers import AnswerRenderer
 from bot.services.faq_index import FALLBACK, FaqIndex, Match
 
@@ -60,12 +61,17 @@ class FaqService:
         match = self.match(question)
         if match.confident:
             topic = self._topics[match.topic]
+            variant = _variant_for(topic, question)
             return FaqAnswer(
                 question=question,
                 topic=topic.id,
                 score=match.score,
                 confident=True,
-                text=self.renderer.render(topic, today),
+                text=(
+                    variant.answer.get(current_locale())
+                    if variant
+                    else self.renderer.render(topic, today)
+                ),
                 suggestions=topic.follow_ups,
             )
         suggestions = tuple(t for t in match.alternatives if t not in ("human_agent", "greeting"))[
@@ -92,3 +98,12 @@ class FaqService:
     def render(self, topic_id: str, today: date) -> str:
         """The answer of a topic chosen by button."""
         return self.renderer.render(self._topics[topic_id], today)
+
+
+def _variant_for(topic: Topic, question: str) -> Variant | None:
+    """The first variant of the topic whose words occur in the question, if any."""
+    words = f" {normalize(question)} "
+    for variant in topic.variants:
+        if any(f" {normalize(w)} " in words for w in variant.when):
+            return variant
+    return None

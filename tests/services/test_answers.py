@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.i18n import use_locale
 from bot.services.answers import AnswerRenderer
+from bot.services.faq import FaqService
 
 TODAY = date(2026, 11, 24)
 
@@ -51,3 +52,19 @@ def test_a_single_source_stays_on_one_line(content):
 
 def test_greeting_has_no_source(content):
     assert "Nguồn" not in render(content, "greeting")
+
+
+@pytest.mark.parametrize(
+    ("question", "start"),
+    [
+        ("cam on ad nhieu nha", "Dạ, không có gì ạ."),
+        ("bye nhé", "Chào anh/chị! Khi cần"),
+        ("xin chào", "Chào anh/chị! Cảm ơn anh/chị đã nhắn tin."),
+    ],
+)
+def test_thanks_and_goodbye_get_a_short_reply(content, question, start):
+    faq = FaqService(content)
+    with use_locale("vi"):
+        answer = faq.answer(question, TODAY)
+    assert answer.topic == "greeting"
+    assert answer.text.startswith(start)
