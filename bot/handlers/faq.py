@@ -44,8 +44,9 @@ def official_button() -> Button:
     return Button(_("Talk to an official"), f"{TOPIC}:human_agent")
 
 
-def answer_topic(ctx: TurnContext, topic_id: str) -> None:
-    """Reply with a topic's answer and its follow-up buttons."""
+def answer_topic(ctx: TurnContext, topic_id: str, text: str | None = None) -> None:
+    """Reply with a topic's answer (or `text`, an answer already written for the question)
+    and its follow-up buttons."""
     faq = ctx.services.faq
     topic = faq.topic(topic_id)
     if topic is None:
@@ -54,12 +55,13 @@ def answer_topic(ctx: TurnContext, topic_id: str) -> None:
     buttons = [topic_button(ctx, follow_up) for follow_up in topic.follow_ups]
     if topic_id == "check_device":
         buttons.insert(0, Button(_("Check my phone"), "device:start"))
+    text = text or faq.render(topic_id, ctx.today)
     if topic_id == "greeting":
-        ctx.reply(faq.render(topic_id, ctx.today), main_menu_buttons())
+        ctx.reply(text, main_menu_buttons())
         return
     if topic_id != "human_agent":
         buttons.append(official_button())
-    ctx.reply(faq.render(topic_id, ctx.today), [*buttons, menu_button()])
+    ctx.reply(text, [*buttons, menu_button()])
 
 
 async def on_question(ctx: TurnContext) -> None:
@@ -73,14 +75,15 @@ async def on_question(ctx: TurnContext) -> None:
         await device.check_text(ctx, ctx.text)
         return
     if answer.confident:
-        answer_topic(ctx, answer.topic)
+        answer_topic(ctx, answer.topic, answer.text)
         return
-    await ctx.services.misses.record(
-        text=ctx.text,
-        channel=ctx.incoming.channel,
-        best_topic=answer.suggestions[0] if answer.suggestions else None,
-        score=answer.score,
-    )
+    if answer.readable:  # staff have nothing to learn from "???" or a row of emoji
+        await ctx.services.misses.record(
+            text=ctx.text,
+            channel=ctx.incoming.channel,
+            best_topic=answer.suggestions[0] if answer.suggestions else None,
+            score=answer.score,
+        )
     if answer.out_of_scope:
         ctx.reply(answer.text, [*main_menu_buttons()])
         return

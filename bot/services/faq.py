@@ -26,6 +26,7 @@ class FaqAnswer:
     text: str
     suggestions: tuple[str, ...]
     out_of_scope: bool = False
+    readable: bool = True  # False for only emoji, punctuation or nothing
 
 
 class FaqService:
@@ -77,7 +78,11 @@ class FaqService:
         suggestions = tuple(t for t in match.alternatives if t not in ("human_agent", "greeting"))[
             :CLOSEST_TOPICS
         ]
-        out_of_scope = match.ranking[0][0] == FALLBACK and match.score >= self.index.threshold
+        # Only emoji, punctuation or nothing: not "off topic", just unclear; offer topics.
+        readable = bool(normalize(question))
+        out_of_scope = (
+            readable and match.ranking[0][0] == FALLBACK and match.score >= self.index.threshold
+        )
         if out_of_scope:
             text = self.renderer.render(self._topics[FALLBACK], today)
         else:
@@ -93,6 +98,7 @@ class FaqService:
             text=text,
             suggestions=suggestions,
             out_of_scope=out_of_scope,
+            readable=readable,
         )
 
     def render(self, topic_id: str, today: date) -> str:

@@ -70,6 +70,23 @@ async def test_out_of_scope_question_is_declined_kindly_and_logged(make_app, dat
     assert [m.text for m in misses] == ["xổ số miền bắc hôm nay ra con gì"]
 
 
+async def test_only_emoji_gets_topics_to_choose_and_is_not_logged(make_app, database_url):
+    app = make_app(database_url)
+    chat = Chat(app)
+    await chat.send("😀😀 ???")
+    assert "chưa chắc" in chat.text
+    assert "Gặp cán bộ" in chat.labels
+    async with app.runner.sessionmaker() as session:
+        assert await FaqMissRepository(session).most_frequent() == []
+
+
+async def test_thanks_get_a_short_reply_and_the_menu(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("ok cam on ad nhieu")
+    assert chat.text.startswith("Dạ, không có gì ạ.")
+    assert "Lộ trình tắt sóng" in chat.labels
+
+
 async def test_unclear_question_offers_closest_topics_and_an_official(make_app, database_url):
     chat = Chat(make_app(database_url))
     await chat.send("máy thì sao ạ")  # about a phone, but which question?
