@@ -15,6 +15,11 @@ from tests.support.chat import Chat
 pytestmark = pytest.mark.db
 
 
+async def stored_misses(app):
+    async with app.runner.sessionmaker() as session:
+        return await FaqMissRepository(session).most_frequent()
+
+
 async def test_question_without_diacritics_gets_a_dated_sourced_answer(make_app, database_url):
     chat = Chat(make_app(database_url))
     await chat.send("khi nao thi tat song 2g vay ad")
@@ -65,9 +70,7 @@ async def test_out_of_scope_question_is_declined_kindly_and_logged(make_app, dat
     await chat.send("xổ số miền bắc hôm nay ra con gì")
     assert "chỉ trả lời được câu hỏi về việc tắt sóng" in chat.text
     assert "Lộ trình tắt sóng" in chat.labels
-    async with app.runner.sessionmaker() as session:
-        misses = await FaqMissRepository(session).most_frequent()
-    assert [m.text for m in misses] == ["xổ số miền bắc hôm nay ra con gì"]
+    assert [m.text for m in await stored_misses(app)] == ["xổ số miền bắc hôm nay ra con gì"]
 
 
 async def test_only_emoji_gets_topics_to_choose_and_is_not_logged(make_app, database_url):
@@ -76,8 +79,7 @@ async def test_only_emoji_gets_topics_to_choose_and_is_not_logged(make_app, data
     await chat.send("😀😀 ???")
     assert "chưa chắc" in chat.text
     assert "Gặp cán bộ" in chat.labels
-    async with app.runner.sessionmaker() as session:
-        assert await FaqMissRepository(session).most_frequent() == []
+    assert await stored_misses(app) == []
 
 
 async def test_thanks_get_a_short_reply_and_the_menu(make_app, database_url):
@@ -111,8 +113,7 @@ async def test_misses_are_listed_most_frequent_first(make_app, database_url, mon
         ("c", "ket qua bong da"),
     ]:
         await Chat(app, user_id=user).send(text)
-    async with app.runner.sessionmaker() as session:
-        misses = await FaqMissRepository(session).most_frequent()
+    misses = await stored_misses(app)
     assert misses[0].count == 2
     assert misses[1].count == 1
     monkeypatch.setenv("DATABASE_URL", database_url)
