@@ -37,9 +37,9 @@ def _months_between(start: date, end: date) -> int:
 
 
 def has_happened(milestone: Milestone, today: date) -> bool:
-    """True once the milestone's day (or, for a month, the whole month) has passed."""
-    if milestone.precision is Precision.MONTH:
-        return _months_between(milestone.date, today) > 0
+    """True from the milestone's day. A month-precision milestone is shown as its month, but
+    its `date` is the planned day when one is known (the 2G network was to stay up until
+    15/9/2026): from that day on, the plan is told in the past, with its hedge."""
     return today >= milestone.date
 
 

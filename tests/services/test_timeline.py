@@ -29,8 +29,10 @@ def test_month_precision_countdown_and_unconfirmed_hedge(content):
     with use_locale("vi"):
         assert format_milestone_date(network) == "tháng 9/2026"
         assert "còn khoảng 3 tháng nữa" in describe(network, date(2026, 6, 10))
-        assert "dự kiến trong tháng này" in describe(network, date(2026, 9, 20))
-        assert not has_happened(network, date(2026, 9, 30))
+        assert "dự kiến trong tháng này" in describe(network, date(2026, 9, 10))
+        # Planned for after 15/9/2026: by the 20th it is past, and not confirmed.
+        assert has_happened(network, date(2026, 9, 20))
+        assert "chưa có xác nhận chính thức" in describe(network, date(2026, 9, 20))
         late = describe(network, date(2026, 11, 24))
         assert "chưa có xác nhận chính thức" in late
         assert "còn" not in late
