@@ -120,6 +120,7 @@ class Milestone(_Model):
     precision: Precision = Precision.DAY
     status: Status
     postponed_to: str | None = None
+    postponed_on: date | None = None  # the day the postponement was decided
     confidence: Confidence
     title: Localized
     before: Localized
@@ -193,6 +194,19 @@ class Content(_Model):
     def milestone(self, milestone_id: str) -> Milestone:
         """The milestone with this id."""
         return next(m for m in self.milestones if m.id == milestone_id)
+
+    def milestone_on(self, milestone_id: str, today: date) -> Milestone:
+        """The milestone as known on `today`: before a postponement was decided, the new date
+        was not known yet, so the original plan is the one to tell."""
+        milestone = self.milestone(milestone_id)
+        for earlier in self.milestones:
+            if (
+                earlier.postponed_to == milestone_id
+                and earlier.postponed_on is not None
+                and today < earlier.postponed_on
+            ):
+                return earlier
+        return milestone
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id."""
@@ -288,8 +302,10 @@ def _semantic_problems(content: Content) -> list[str]:
                 problems.append(f"{where}: postponed_to must name another milestone")
             elif target.date <= m.date:
                 problems.append(f"{where}: postponed to an earlier date ({target.date})")
-        elif m.postponed_to is not None:
-            problems.append(f"{where}: postponed_to is set but status is {m.status}")
+            if m.postponed_on is not None and m.postponed_on > m.date:
+                problems.append(f"{where}: postponed_on is after the milestone's own date")
+        elif m.postponed_to is not None or m.postponed_on is not None:
+            problems.append(f"{where}: postponed_to/on is set but status is {m.status}")
         if m.status is Status.DONE and m.date > content.as_of:
             problems.append(f"{where}: status done but its date is after as_of {content.as_of}")
         if m.status is Status.PLANNED and m.date <= content.as_of:

@@ -237,7 +237,7 @@ def verdict_text(ctx: TurnContext, result: DeviceResult) -> str:
     today = ctx.today
 
     def when(milestone: str) -> str:
-        return describe(content.milestone(milestone), today)
+        return describe(content.milestone_on(milestone, today), today)
 
     if result.model:
         lines = [_("Phone: {name}.").format(name=f"{result.brand} {result.model}")]

@@ -24,7 +24,7 @@ class AnswerRenderer:
         answer = topic.answer.get(locale)
         text = _PLACEHOLDER.sub(lambda m: self._fill(m, today, locale), answer)
         if with_source and topic.source is not None:
-            text += "\n\n" + self.footer(self._sources(topic.source, answer))
+            text += "\n\n" + self.footer(self._sources(topic.source, answer, today))
         return text
 
     def footer(self, sources: list[Source]) -> str:
@@ -36,14 +36,14 @@ class AnswerRenderer:
         lines = [_("Sources:")] + [f"• {s.label}: {s.url}" for s in sources]
         return "\n".join([*lines, reviewed])
 
-    def _sources(self, main: Source, answer: str) -> list[Source]:
+    def _sources(self, main: Source, answer: str, today: date) -> list[Source]:
         """The topic's source, then those of the milestones, programmes and scam warnings its
         answer states, each once (contacts name themselves)."""
         sources = [main]
         for match in _PLACEHOLDER.finditer(answer):
             kind, arg = match.group(1), match.group(2)
             if kind == "milestone" and arg:
-                sources.append(self.content.milestone(arg).source)
+                sources.append(self.content.milestone_on(arg, today).source)
             elif kind == "programmes":
                 sources += [p.source for p in self.content.programmes]
             elif kind == "scams":
@@ -56,7 +56,7 @@ class AnswerRenderer:
     def _fill(self, match: re.Match[str], today: date, locale: str) -> str:
         kind, arg = match.group(1), match.group(2)
         if kind == "milestone" and arg:
-            return describe(self.content.milestone(arg), today)
+            return describe(self.content.milestone_on(arg, today), today)
         if kind == "contacts":
             return "\n".join(self._contact_line(c, locale) for c in self.content.contacts)
         if kind == "scams":

@@ -63,7 +63,10 @@ def describe(milestone: Milestone, today: date) -> str:
     """The milestone's sentence for `today`, in the current language."""
     locale = current_locale()
     when = format_milestone_date(milestone, locale)
-    if has_happened(milestone, today) or milestone.status is Status.POSTPONED:
+    postponed = milestone.status is Status.POSTPONED and (
+        milestone.postponed_on is None or today >= milestone.postponed_on
+    )
+    if has_happened(milestone, today) or postponed:
         sentence = milestone.after.get(locale).format(date=when)
         # A plan whose date has passed is not a fact until someone checks it (and marks it
         # done): the content may be older than the day the bot is answering on.

@@ -61,3 +61,12 @@ def test_a_plan_whose_date_has_passed_is_not_told_as_done(content):
         late = describe(content.milestone("network_3g_off"), date(2028, 10, 1))
     assert "chưa có xác nhận chính thức" in late
     assert "đã tắt" not in late and "(còn" not in late
+
+
+def test_before_the_postponement_was_decided_the_original_date_is_told(content):
+    """TT 10/2024 moved 16/9/2024 to 16/10/2024 on 13/9/2024; before that, 16/9 was the plan."""
+    with use_locale("vi"):
+        early = describe(content.milestone_on("cut_2g_only", date(2024, 9, 1)), date(2024, 9, 1))
+        assert "16/9/2024" in early and "còn 15 ngày nữa" in early and "16/10" not in early
+        later = describe(content.milestone_on("cut_2g_only", date(2024, 9, 20)), date(2024, 9, 20))
+        assert later.startswith("Từ 16/10/2024 (lùi từ 16/9/2024") and "còn 26 ngày nữa" in later
