@@ -10,6 +10,8 @@ _SPECIAL_FOLDS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d"})
 _CONTROL_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _SPACES = re.compile(r"\s+")
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
+# ID-card (12), IMEI (15) and bank-account numbers: any run of 9 digits or more.
+_LONG_NUMBER = re.compile(r"(?<!\d)\d{9,}(?!\d)")
 
 
 def strip_marks(text: str) -> str:
@@ -41,3 +43,14 @@ def mask_phone_numbers(text: str) -> str:
         return "*" * (len(digits) - 3) + digits[-3:]
 
     return _PHONE.sub(_mask, text)
+
+
+def mask_personal_numbers(text: str) -> str:
+    """Phone numbers masked as by `mask_phone_numbers`, and any other run of 9 or more digits
+    (ID card, IMEI, bank account) too: for text kept for staff."""
+
+    def _mask(match: re.Match[str]) -> str:
+        digits = match.group()
+        return "*" * (len(digits) - 3) + digits[-3:]
+
+    return _LONG_NUMBER.sub(_mask, mask_phone_numbers(text))

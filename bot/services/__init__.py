@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.normalize import normalize
+from bot.core.text import mask_personal_numbers
 from bot.services.device_checks import DeviceChecker
 from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
@@ -23,7 +24,9 @@ class MissLog:
     async def record(
         self, *, text: str, channel: str, best_topic: str | None, score: float
     ) -> None:
-        """Store the question text, channel and time (nothing else about the person)."""
+        """Store the question text, channel and time (nothing else about the person); phone,
+        ID-card and other long numbers in the text are masked first."""
+        text = mask_personal_numbers(text)
         await self._repository.add(
             text=text,
             normalized=normalize(text),

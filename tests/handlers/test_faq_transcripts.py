@@ -73,6 +73,12 @@ async def test_out_of_scope_question_is_declined_kindly_and_logged(make_app, dat
     assert [m.text for m in await stored_misses(app)] == ["xổ số miền bắc hôm nay ra con gì"]
 
 
+async def test_numbers_in_a_logged_question_are_masked(make_app, database_url):
+    app = make_app(database_url)
+    await Chat(app).send("xo so hom nay, sdt cua toi 0912345678")
+    assert [m.text for m in await stored_misses(app)] == ["xo so hom nay, sdt cua toi *******678"]
+
+
 async def test_only_emoji_gets_topics_to_choose_and_is_not_logged(make_app, database_url):
     app = make_app(database_url)
     chat = Chat(app)
