@@ -35,22 +35,17 @@ def clean_input(text: str) -> str:
     return "".join(kept).strip()
 
 
+def _keep_last_three(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return "*" * (len(digits) - 3) + digits[-3:]
+
+
 def mask_phone_numbers(text: str) -> str:
     """Replace all but the last three digits of Vietnamese phone numbers with '*'."""
-
-    def _mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group())
-        return "*" * (len(digits) - 3) + digits[-3:]
-
-    return _PHONE.sub(_mask, text)
+    return _PHONE.sub(_keep_last_three, text)
 
 
 def mask_personal_numbers(text: str) -> str:
     """Phone numbers masked as by `mask_phone_numbers`, and any other run of 9 or more digits
     (ID card, IMEI, bank account) too: for text kept for staff."""
-
-    def _mask(match: re.Match[str]) -> str:
-        digits = match.group()
-        return "*" * (len(digits) - 3) + digits[-3:]
-
-    return _LONG_NUMBER.sub(_mask, mask_phone_numbers(text))
+    return _LONG_NUMBER.sub(_keep_last_three, mask_phone_numbers(text))

@@ -44,6 +44,11 @@ class FaqService:
         self.index = FaqIndex(examples, cache_dir=cache_dir)
         self.renderer = AnswerRenderer(content)
         self._topics = {t.id: t for t in content.topics}
+        # Per topic, each variant with its words normalised and padded for whole-word search.
+        self._variants = {
+            t.id: [(v, tuple(f" {normalize(w)} " for w in v.when)) for v in t.variants]
+            for t in content.topics
+        }
 
     def topic(self, topic_id: str) -> Topic | None:
         """The topic with this id, if it exists."""
@@ -60,9 +65,10 @@ class FaqService:
     def answer(self, question: str, today: date) -> FaqAnswer:
         """The full answer to a question as of `today`."""
         match = self.match(question)
+        normalized = normalize(question)
         if match.confident:
             topic = self._topics[match.topic]
-            variant = _variant_for(topic, question)
+            variant = self._variant_for(topic, normalized)
             return FaqAnswer(
                 question=question,
                 topic=topic.id,
@@ -79,7 +85,7 @@ class FaqService:
             :CLOSEST_TOPICS
         ]
         # Only emoji, punctuation or nothing: not "off topic", just unclear; offer topics.
-        readable = bool(normalize(question))
+        readable = bool(normalized)
         out_of_scope = (
             readable and match.ranking[0][0] == FALLBACK and match.score >= self.index.threshold
         )
@@ -105,11 +111,10 @@ class FaqService:
         """The answer of a topic chosen by button."""
         return self.renderer.render(self._topics[topic_id], today)
 
-
-def _variant_for(topic: Topic, question: str) -> Variant | None:
-    """The first variant of the topic whose words occur in the question, if any."""
-    words = f" {normalize(question)} "
-    for variant in topic.variants:
-        if any(f" {normalize(w)} " in words for w in variant.when):
-            return variant
-    return None
+    def _variant_for(self, topic: Topic, normalized: str) -> Variant | None:
+        """The first variant of the topic whose words occur in the question, if any."""
+        padded = f" {normalized} "
+        for variant, words in self._variants[topic.id]:
+            if any(word in padded for word in words):
+                return variant
+        return None
