@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SUPPORTED_LOCALES, Settings
-from bot.content.devices import load_devices
+from bot.content.devices import load_brands, load_devices
 from bot.content.loader import Content, load_content
 from bot.core.clock import Clock
 from bot.core.i18n import load_catalogs
@@ -16,8 +17,10 @@ from bot.core.runner import RunnerConfig, TurnRunner
 from bot.handlers import build_router
 from bot.handlers.buttons import menu_button
 from bot.services import ServicesFactory
+from bot.services.device_names import BrandRegistry
 from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
+from bot.services.tac_table import PackagedTacTable
 from db.session import DEFAULT_POSTGRES_TURNS, make_engine, make_sessionmaker
 
 
@@ -31,6 +34,7 @@ class App:
     content: Content
     faq: FaqService
     catalogue: DeviceCatalogue
+    tacs: PackagedTacTable
     runner: TurnRunner
 
     async def aclose(self) -> None:
@@ -47,12 +51,15 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
     engine = make_engine(settings.database_url)
     clock = Clock(timezone=settings.timezone, fixed_today=settings.bot_today)
     content = load_content(settings.content_dir)
-    faq = FaqService(content, cache_dir=settings.cache_dir)
-    catalogue = DeviceCatalogue(load_devices(settings.content_dir / "devices.csv"))
+    faq = FaqService(
+        content, cache_dir=settings.cache_dir, stale_after_days=settings.content_stale_days
+    )
+    catalogue = build_catalogue(settings.content_dir)
+    tacs = PackagedTacTable(settings.content_dir / "tac.csv")
     runner = TurnRunner(
         sessionmaker=make_sessionmaker(engine),
         router=router or build_router(),
-        services_factory=ServicesFactory(faq=faq, catalogue=catalogue),
+        services_factory=ServicesFactory(faq=faq, catalogue=catalogue, tacs=tacs),
         clock=clock,
         config=RunnerConfig(
             default_locale=settings.default_locale,
@@ -70,5 +77,12 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
         content=content,
         faq=faq,
         catalogue=catalogue,
+        tacs=tacs,
         runner=runner,
     )
+
+
+def build_catalogue(content_dir: Path) -> DeviceCatalogue:
+    """The phone catalogue with the brand registry, from the content folder."""
+    brands = load_brands(content_dir / "brands.yaml")
+    return DeviceCatalogue(load_devices(content_dir / "devices.csv", brands), BrandRegistry(brands))

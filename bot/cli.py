@@ -7,19 +7,21 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from bot.config import SUPPORTED_LOCALES, Settings
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
     from bot.app import App
+
+T = TypeVar("T")
 
 cli = typer.Typer(
     help="Trợ lý tắt sóng 2G/3G — 2G/3G sunset assistant.",
@@ -97,15 +99,21 @@ def chat(
     asyncio.run(_chat(settings, user or _default_console_user(), locale, staff))
 
 
-async def _chat(settings: Settings, user_id: str, locale: str | None, staff: bool) -> None:
-    from bot.app import build_app
-    from bot.channels.console import CHANNEL, ConsoleChannel, default_stdio
-    from bot.services.users import prepare_user
+async def _migrate_embedded(settings: Settings) -> None:
+    """Bring the embedded SQLite database up to date (other databases: `bot db upgrade`)."""
     from db import migrate
     from db.session import async_url
 
     if async_url(settings.database_url).get_backend_name() == "sqlite":
         await asyncio.to_thread(migrate.upgrade, settings.database_url)
+
+
+async def _chat(settings: Settings, user_id: str, locale: str | None, staff: bool) -> None:
+    from bot.app import build_app
+    from bot.channels.console import CHANNEL, ConsoleChannel, default_stdio
+    from bot.services.users import prepare_user
+
+    await _migrate_embedded(settings)
     app = build_app(settings)
     try:
         await _require_schema(app)
@@ -200,7 +208,11 @@ def ask(
     from bot.services.faq import FaqService
 
     load_catalogs(settings.locales_dir, SUPPORTED_LOCALES)
-    faq = FaqService(load_content(settings.content_dir), cache_dir=settings.cache_dir)
+    faq = FaqService(
+        load_content(settings.content_dir),
+        cache_dir=settings.cache_dir,
+        stale_after_days=settings.content_stale_days,
+    )
     day = Clock(timezone=settings.timezone, fixed_today=settings.bot_today).today()
     with use_locale(locale or settings.default_locale):
         for text in _questions(question):
@@ -211,10 +223,13 @@ def ask(
                     "topic": answer.topic,
                     "score": answer.score,
                     "answer": answer.text,
+                    "more": answer.more,
+                    "others": list(answer.others),
                 }
                 typer.echo(json.dumps(record, ensure_ascii=False))
             else:
-                typer.echo(f"? {text}\n[{answer.topic} {answer.score:.2f}]\n{answer.text}\n")
+                more = f"\n--- {answer.more}" if answer.more else ""
+                typer.echo(f"? {text}\n[{answer.topic} {answer.score:.2f}]\n{answer.text}{more}\n")
 
 
 @content_cli.command("check")
@@ -251,19 +266,28 @@ def faq_misses(
     asyncio.run(_faq_misses(settings, limit))
 
 
+async def _read(settings: Settings, read: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one read against DATABASE_URL (migrated to the newest revision) and close it."""
+    from db.session import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    await _require_schema_engine(engine)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await read(session)
+    finally:
+        await engine.dispose()
+
+
 async def _faq_misses(settings: Settings, limit: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
     from db.repositories.faq_misses import FaqMissRepository
-    from db.session import make_engine, make_sessionmaker
 
-    engine = make_engine(settings.database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            rows = await FaqMissRepository(session).most_frequent(limit=limit)
-    finally:
-        await engine.dispose()
+    rows = await _read(
+        settings, lambda session: FaqMissRepository(session).most_frequent(limit=limit)
+    )
     if not rows:
         typer.echo("No unanswered questions recorded.")
         return
@@ -284,23 +308,27 @@ def device(
     today: TodayOption = None,
     locale: LocaleOption = None,
 ) -> None:
-    """Check phones by model name or IMEI (uses the TAC table of DATABASE_URL)."""
+    """Check phones by model name or IMEI (the shipped TAC table, and any imported with
+    `bot devices import-tac` into DATABASE_URL)."""
     _check_locale(locale)
     settings = load_settings(today)
     asyncio.run(_device(settings, _questions(query), as_json, locale or settings.default_locale))
 
 
 async def _device(settings: Settings, queries: Iterable[str], as_json: bool, locale: str) -> None:
-    from bot.content.devices import load_devices
+    from bot.app import build_catalogue
     from bot.services.device_checks import DeviceChecker
-    from bot.services.devices import DeviceCatalogue
+    from bot.services.tac_table import PackagedTacTable
     from db.session import make_engine, make_sessionmaker
 
-    catalogue = DeviceCatalogue(load_devices(settings.content_dir / "devices.csv"))
+    await _migrate_embedded(settings)
+    catalogue = build_catalogue(settings.content_dir)
+    tacs = PackagedTacTable(settings.content_dir / "tac.csv")
     engine = make_engine(settings.database_url)
+    await _require_schema_engine(engine)
     try:
         async with make_sessionmaker(engine)() as session:
-            checker = DeviceChecker(session, catalogue)
+            checker = DeviceChecker(session, catalogue, tacs)
             for query in queries:
                 result = await checker.check(query)
                 if as_json:
@@ -315,6 +343,41 @@ async def _device(settings: Settings, queries: Iterable[str], as_json: bool, loc
                 typer.echo(f"{query}: {name}: {result.verdict.value} ({result.confidence}){extra}")
     finally:
         await engine.dispose()
+
+
+@devices_cli.command("misses")
+def devices_misses(
+    limit: Annotated[int, typer.Option("--limit", help="How many to list.")] = 50,
+) -> None:
+    """Phones the catalogue could not judge (unknown models, IMEIs without a verdict)."""
+    settings = load_settings()
+    asyncio.run(_devices_misses(settings, limit))
+
+
+async def _devices_misses(settings: Settings, limit: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from db.repositories.devices import DeviceMissRepository
+
+    rows = await _read(
+        settings, lambda session: DeviceMissRepository(session).most_frequent(limit=limit)
+    )
+    if not rows:
+        typer.echo("No unknown phones recorded.")
+        return
+    table = Table("count", "last asked (UTC)", "kind", "brand", "model", "tac", "as typed")
+    for row in rows:
+        table.add_row(
+            str(row.count),
+            row.last_asked.strftime("%Y-%m-%d %H:%M"),
+            row.kind,
+            row.brand or "",
+            row.model or "",
+            row.tac or "",
+            row.example,
+        )
+    Console(soft_wrap=True).print(table)
 
 
 @devices_cli.command("import-tac")
@@ -366,6 +429,7 @@ async def _import_tac(settings: Settings, path: Path, tac_format: object) -> Non
         f"TAC rows written: {summary.imported}\n"
         f"Duplicate TACs in the file (last one kept): {summary.duplicates_in_batch}\n"
         f"7-digit TACs given back their leading zero: {summary.zero_padded}\n"
+        f"  of these, not used because the TAC is known exactly: {summary.padded_not_used}\n"
         f"Lines skipped: {summary.skipped}\n"
         f"TACs now in the database: {summary.tacs_in_database}"
     )

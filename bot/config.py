@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         default=Path("var/cache"),
         description="Where the trained question matcher is cached; empty string to disable.",
     )
+    content_stale_days: int = Field(
+        default=90,
+        ge=1,
+        description="Factual answers say they may be out of date this many days after the "
+        "content's as_of date.",
+    )
     max_input_chars: int = Field(
         default=1000, ge=50, description="Longer incoming messages are cut to this length."
     )

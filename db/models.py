@@ -71,7 +71,6 @@ class TacModel(Base):
     tac: Mapped[str] = mapped_column(String(8), primary_key=True)
     brand: Mapped[str] = mapped_column(String(64))
     model: Mapped[str] = mapped_column(String(128))
-    catalogue_key: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(16))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
@@ -93,6 +92,23 @@ class DeviceCheck(Base):
     model: Mapped[str | None] = mapped_column(String(128))
     verdict: Mapped[str] = mapped_column(String(16), index=True)
     confidence: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class DeviceMiss(Base):
+    """A phone the catalogue could not judge: a model name it lacks, or an IMEI whose model has
+    no verdict. For staff to grow the catalogue (`bot devices misses`); no personal data
+    beyond the masked text, the channel and the time."""
+
+    __tablename__ = "device_misses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "model" or "imei"
+    brand: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(128))
+    tac: Mapped[str | None] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 

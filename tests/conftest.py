@@ -78,7 +78,7 @@ def make_settings(locales_dir: Path) -> Callable[..., Settings]:
         values: dict[str, object] = {
             "database_url": database_url,
             "locales_dir": locales_dir,
-            "bot_today": date(2026, 11, 24),
+            "bot_today": date(2026, 12, 3),
             "cache_dir": None,  # the trained matcher is memoised in the process instead
         }
         values.update(overrides)

@@ -1,14 +1,20 @@
-"""The phone model catalogue (devices.csv): what each model supports, and how sure we are."""
+"""The phone catalogue (devices.csv) and the brands people name (brands.yaml).
+
+A catalogue row states what a model supports and where that is written; a capability no
+source gives stays `unknown`. The `note` column is for staff and is never shown.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
 from enum import StrEnum
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.content.loader import CONTENT_DIR, Confidence, ContentError
+from bot.content.loader import CONTENT_DIR, URL, Confidence, ContentError
 
 COLUMNS = (
     "brand",
@@ -20,8 +26,12 @@ COLUMNS = (
     "volte",
     "year",
     "source",
+    "url",
     "confidence",
+    "note",
 )
+# Words of notes meant for staff, which must never reach a citizen through `source`.
+_STAFF_WORDS = re.compile(r"§|fact sheet|not confirmed|re-post|todo", re.IGNORECASE)
 
 
 class Support(StrEnum):
@@ -30,6 +40,19 @@ class Support(StrEnum):
     YES = "yes"
     NO = "no"
     UNKNOWN = "unknown"
+
+
+class Brand(BaseModel):
+    """A phone brand, the ways people write it and its product-line words."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()
+    family: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
 
 
 class DeviceModel(BaseModel):
@@ -45,8 +68,10 @@ class DeviceModel(BaseModel):
     lte: Support
     volte: Support
     year: int | None = None
-    source: str = Field(min_length=2)
+    source: str = ""  # who states the capabilities (shown); empty when nothing is known
+    url: str | None = None
     confidence: Confidence
+    note: str = ""
 
     @field_validator("aliases", mode="before")
     @classmethod
@@ -55,10 +80,24 @@ class DeviceModel(BaseModel):
             return tuple(a.strip() for a in value.split("|") if a.strip())
         return value
 
-    @field_validator("year", mode="before")
+    @field_validator("year", "url", mode="before")
     @classmethod
-    def _empty_year(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("source")
+    @classmethod
+    def _for_citizens(cls, value: str) -> str:
+        if _STAFF_WORDS.search(value):
+            raise ValueError("the source is shown to citizens: put staff notes in `note`")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _well_formed(cls, value: str | None) -> str | None:
+        if value is not None and not URL.match(value):
+            raise ValueError(f"not a well-formed http(s) link: {value!r}")
+        return value
 
     @property
     def name(self) -> str:
@@ -66,14 +105,17 @@ class DeviceModel(BaseModel):
         return f"{self.brand} {self.model}"
 
 
-def find_device_problems(path: Path) -> tuple[list[DeviceModel], list[str]]:
-    """The models of a catalogue file and every problem in it."""
+def find_device_problems(
+    path: Path, brands: tuple[Brand, ...] | None = None
+) -> tuple[list[DeviceModel], list[str]]:
+    """The models of a catalogue file and every problem in it (brands: the known brands)."""
     problems: list[str] = []
     models: list[DeviceModel] = []
     try:
         handle = path.open(encoding="utf-8", newline="")
     except FileNotFoundError:
         return [], [f"{path.name}: file is missing"]
+    known_brands = {b.name for b in brands} if brands is not None else None
     with handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != COLUMNS:
@@ -93,13 +135,63 @@ def find_device_problems(path: Path) -> tuple[list[DeviceModel], list[str]]:
             seen.add(key)
             if model.lte is Support.NO and model.volte is not Support.NO:
                 problems.append(f"{path.name} line {line}: {model.name} has no 4G, so VoLTE is no")
+            known = [s for s in (model.umts, model.lte, model.volte) if s is not Support.UNKNOWN]
+            if known and not model.source:
+                problems.append(
+                    f"{path.name} line {line}: {model.name} states capabilities without a source"
+                )
+            if known_brands is not None and model.brand not in known_brands:
+                problems.append(f"{path.name} line {line}: brand {model.brand!r} is not in brands")
             models.append(model)
     return models, problems
 
 
-def load_devices(path: Path = CONTENT_DIR / "devices.csv") -> tuple[DeviceModel, ...]:
-    """The catalogue, or `ContentError` listing every problem."""
-    models, problems = find_device_problems(path)
+def find_brand_problems(path: Path) -> tuple[tuple[Brand, ...], list[str]]:
+    """The brands of brands.yaml and every problem in it."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle)
+    except FileNotFoundError:
+        return (), [f"{path.name}: file is missing"]
+    except yaml.YAMLError as error:
+        return (), [f"{path.name}: not valid YAML: {error}"]
+    if not isinstance(raw, dict) or not isinstance(raw.get("brands"), list):
+        return (), [f"{path.name}: expected a list under 'brands'"]
+    brands: list[Brand] = []
+    problems: list[str] = []
+    for index, item in enumerate(raw["brands"]):
+        try:
+            brands.append(Brand.model_validate(item))
+        except ValidationError as error:
+            problems += [f"{path.name} brands[{index}]: {e['msg']}" for e in error.errors()]
+    names = {b.name for b in brands}
+    for brand in brands:
+        for other in brand.family:
+            if other not in names:
+                problems.append(f"{path.name} {brand.name}: family names unknown brand {other!r}")
+        forms = {*brand.aliases, *brand.lines}
+        for form in (*brand.weak, *brand.ambiguous):
+            if form not in forms:
+                problems.append(f"{path.name} {brand.name}: {form!r} is not one of its forms")
+    return tuple(brands), problems
+
+
+def load_brands(path: Path = CONTENT_DIR / "brands.yaml") -> tuple[Brand, ...]:
+    """The brands, or `ContentError` listing every problem."""
+    brands, problems = find_brand_problems(path)
+    if problems:
+        raise ContentError(problems)
+    return brands
+
+
+def load_devices(
+    path: Path = CONTENT_DIR / "devices.csv", brands: tuple[Brand, ...] | None = None
+) -> tuple[DeviceModel, ...]:
+    """The catalogue, or `ContentError` listing every problem (brands: those of brands.yaml
+    beside the catalogue, unless given)."""
+    if brands is None and (path.parent / "brands.yaml").exists():
+        brands = load_brands(path.parent / "brands.yaml")
+    models, problems = find_device_problems(path, brands)
     if problems:
         raise ContentError(problems)
     return tuple(models)

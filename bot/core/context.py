@@ -37,6 +37,7 @@ class TurnContext:
     state: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     args: str = ""
+    offered: tuple[Button, ...] = ()  # the buttons of the previous reply
     replies: list[Reply] = field(default_factory=list)
     locale: str = "vi"
 
@@ -47,8 +48,14 @@ class TurnContext:
         *,
         request_phone: bool = False,
     ) -> None:
-        """Queue a reply to the user."""
-        self.replies.append(Reply(text=text, buttons=tuple(buttons), request_phone=request_phone))
+        """Queue a reply to the user. A button whose payload another button of the reply
+        already has is dropped: two buttons to the same place confuse people."""
+        unique: dict[str, Button] = {}
+        for button in buttons:
+            unique.setdefault(button.payload, button)
+        self.replies.append(
+            Reply(text=text, buttons=tuple(unique.values()), request_phone=request_phone)
+        )
 
     def goto(self, state: str, data: dict[str, Any] | None = None) -> None:
         """Enter (or stay in) `state`, optionally replacing the form data."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.core.text import fold
+
+# A number typed alone: outside a form it can only mean a choice ("9" under a six-item menu).
+BARE_NUMBER = re.compile(r"\d{1,3}[.)]?")
 
 if TYPE_CHECKING:
     from bot.core.context import TurnContext
@@ -30,10 +35,15 @@ class Router:
     payloads: dict[str, Handler] = field(default_factory=dict)
     states: dict[str, Handler] = field(default_factory=dict)
     words: dict[str, Handler] = field(default_factory=dict)
+    marked_words: dict[str, Handler] = field(default_factory=dict)
+    back_words: set[str] = field(default_factory=set)
+    backs: dict[str, Handler] = field(default_factory=dict)
     on_text: Handler | None = None
     on_empty: Handler | None = None
     on_unknown_command: Handler | None = None
     on_stale_payload: Handler | None = None
+    on_bad_number: Handler | None = None
+    on_back: Handler | None = None
 
     def command(self, name: str, handler: Handler) -> None:
         """Route `/name` (case-insensitive) to `handler`."""
@@ -47,9 +57,22 @@ class Router:
         """Route free text to `handler` while the conversation is in state `name`."""
         self.states[name] = handler
 
-    def word(self, text: str, handler: Handler) -> None:
-        """Route a message that is exactly `text` (folded) to `handler`, in any state."""
-        self.words[fold(text)] = handler
+    def word(self, text: str, handler: Handler, *, marks: bool = False) -> None:
+        """Route a message that is exactly `text` to `handler`, in any state: compared
+        without tone marks, or with them when `marks` is set ("dừng" is not "đúng", which
+        folds to the same letters)."""
+        if marks:
+            self.marked_words[_marked(text)] = handler
+        else:
+            self.words[fold(text)] = handler
+
+    def back_word(self, text: str) -> None:
+        """A message that is exactly `text` (folded) steps back in any state."""
+        self.back_words.add(fold(text))
+
+    def back(self, state: str, handler: Handler) -> None:
+        """What "back" does in `state` (elsewhere: `on_back`)."""
+        self.backs[state] = handler
 
     def resolve(self, *, text: str, payload: str | None, state: str | None) -> Route:
         """Choose the route for one message."""
@@ -60,9 +83,13 @@ class Router:
             return Route(self._required(self.on_stale_payload), payload)
         if not text:
             return Route(self._required(self.on_empty))
-        word_handler = self.words.get(fold(text))
+        word_handler = self.marked_words.get(_marked(text)) or self.words.get(fold(text))
         if word_handler is not None:
             return Route(word_handler)
+        if fold(text) in self.back_words:
+            if state is not None and state in self.backs:
+                return Route(self.backs[state])
+            return Route(self._required(self.on_back))
         if text.startswith("/"):
             name, _, args = text[1:].partition(" ")
             name = name.split("@", 1)[0].lower()
@@ -72,6 +99,8 @@ class Router:
             return Route(self._required(self.on_unknown_command), name)
         if state is not None and state in self.states:
             return Route(self.states[state], text)
+        if BARE_NUMBER.fullmatch(text.strip()):
+            return Route(self._required(self.on_bad_number), text.strip())
         return Route(self._required(self.on_text), text)
 
     @staticmethod
@@ -79,3 +108,8 @@ class Router:
         if handler is None:
             raise LookupError("Router is missing a default handler")
         return handler
+
+
+def _marked(text: str) -> str:
+    """Lower case with tone marks kept, single-spaced."""
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())

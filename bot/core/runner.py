@@ -175,6 +175,7 @@ class TurnRunner:
                 ).format(limit=self._config.max_input_chars)
             )
         ctx.text = text
+        ctx.offered = tuple(Button(str(label), str(p)) for label, p in conversation.choices or [])
         payload = incoming.payload or self._choice_payload(text, conversation.choices or [])
         route = self._router.resolve(text=text, payload=payload, state=ctx.state)
         ctx.args = route.args

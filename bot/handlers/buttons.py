@@ -6,6 +6,7 @@ from bot.core.i18n import _
 from bot.core.messages import Button
 
 MENU = "menu"
+OFFICIAL = "faq:human_agent"  # the one "talk to an official" destination
 
 
 def menu_button() -> Button:
@@ -13,13 +14,21 @@ def menu_button() -> Button:
     return Button(_("Main menu"), MENU)
 
 
+def official_button() -> Button:
+    """Where to find a person: one button, whatever offers it."""
+    return Button(_("Talk to an official"), OFFICIAL)
+
+
+def more_button(payload: str, *, details: bool) -> Button:
+    """ "Xem thêm" when details sit behind it, "Nguồn" when only the sources do."""
+    return Button(_("More") if details else _("Sources"), payload)
+
+
 def main_menu_buttons() -> list[Button]:
-    """The six items of the main menu."""
+    """The items of the main menu: only what the bot can do today."""
     return [
         Button(_("Shutdown timeline"), "menu:timeline"),
         Button(_("Check my phone"), "menu:device"),
-        Button(_("Register for support"), "menu:register"),
-        Button(_("Get reminders"), "menu:reminders"),
         Button(_("Questions and answers"), "menu:faq"),
-        Button(_("Talk to an official"), "menu:official"),
+        official_button(),
     ]

@@ -1,4 +1,4 @@
-"""Words that work everywhere (cancel, language) and answers to odd input."""
+"""Words that work everywhere (cancel, exit, back, language) and answers to odd input."""
 
 from __future__ import annotations
 
@@ -12,15 +12,27 @@ from bot.handlers.buttons import main_menu_buttons, menu_button
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 _LANGUAGE_WORDS = {"vi": "vi", "tieng viet": "vi", "viet": "vi", "en": "en", "english": "en"}
+# Words that leave any flow. Compared folded, except those whose letters without tone marks
+# are other everyday words: "dừng" (stop) folds like "đúng" (right), "dùng" (use).
+LEAVE_WORDS = ("hủy", "huỷ", "huy", "hủy bỏ", "cancel", "/cancel", "/huy", "thoát", "thoát ra",
+               "thôi", "thôi không hỏi nữa", "exit", "stop", "quit")  # fmt: skip
+LEAVE_WORDS_WITH_MARKS = ("dừng", "dừng lại")
+BACK_WORDS = ("quay lại", "trở lại", "lùi lại", "back", "/back", "/quaylai")
 
 
-async def cancel(ctx: TurnContext) -> None:
+async def leave(ctx: TurnContext) -> None:
     """Leave the current flow, forgetting what was typed in it."""
     if ctx.state is None:
         ctx.reply(_("There is nothing to cancel."), main_menu_buttons())
         return
     ctx.finish()
-    ctx.reply(_("Cancelled. What would you like to do next?"), main_menu_buttons())
+    ctx.reply(_("Stopped. What would you like to do next?"), main_menu_buttons())
+
+
+async def back_to_menu(ctx: TurnContext) -> None:
+    """ "Quay lại" where there is no earlier step: the main menu."""
+    ctx.finish()
+    ctx.reply(_("Main menu. Please choose:"), main_menu_buttons())
 
 
 async def cmd_lang(ctx: TurnContext) -> None:
@@ -70,17 +82,40 @@ async def on_unknown_command(ctx: TurnContext) -> None:
     )
 
 
+async def on_bad_number(ctx: TurnContext) -> None:
+    """A number that is none of the options offered: say which numbers there are, offer
+    them again. Never an "off topic" answer, and never kept as a question we missed."""
+    if len(ctx.offered) >= 2:
+        ctx.reply(
+            _("Please choose a number from 1 to {count}:").format(count=len(ctx.offered)),
+            ctx.offered,
+        )
+        return
+    ctx.reply(_("Please choose one of these:"), main_menu_buttons())
+
+
+def reply_stale(ctx: TurnContext) -> None:
+    """The one answer to a button from an old message, or one that no longer exists."""
+    ctx.reply(_("This button is no longer in use. Please choose again:"), main_menu_buttons())
+
+
 async def on_stale_payload(ctx: TurnContext) -> None:
     """A button from an old message, or one that no longer exists."""
-    ctx.reply(_("This button is no longer in use. Please choose again:"), main_menu_buttons())
+    reply_stale(ctx)
 
 
 def register(router: Router) -> None:
     """Add this module's routes."""
-    for word in ("hủy", "huỷ", "huy", "hủy bỏ", "cancel", "/cancel", "/huy"):
-        router.word(word, cancel)
+    for word in LEAVE_WORDS:
+        router.word(word, leave)
+    for word in LEAVE_WORDS_WITH_MARKS:
+        router.word(word, leave, marks=True)
+    for word in BACK_WORDS:
+        router.back_word(word)
     router.command("lang", cmd_lang)
     router.payload("lang", on_language_button)
     router.on_empty = on_empty
     router.on_unknown_command = on_unknown_command
     router.on_stale_payload = on_stale_payload
+    router.on_bad_number = on_bad_number
+    router.on_back = back_to_menu

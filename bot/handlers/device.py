@@ -1,35 +1,49 @@
-"""Is my phone affected? By model name, by IMEI, or by a few yes/no questions."""
+"""Is my phone affected? By model name, by IMEI, or by a few yes/no questions.
+
+The verdict's words come from the content (verdicts.yaml) and match how sure it is; a phone
+the catalogue does not know is never given another phone's verdict: it gets the questions.
+"""
 
 from __future__ import annotations
-
-import re
 
 from bot.core.context import TurnContext
 from bot.core.i18n import _
 from bot.core.messages import Button
 from bot.core.normalize import normalize
 from bot.core.router import Router
-from bot.handlers.buttons import menu_button
+from bot.handlers.buttons import menu_button, more_button, official_button
+from bot.handlers.common import on_stale_payload
+from bot.services.answers import Answer
+from bot.services.device_names import model_key
 from bot.services.device_quiz import QUESTIONS, next_question, quiz_verdict
-from bot.services.devices import AFFECTED, DeviceResult, Verdict, find_imei, result_for_model
-from bot.services.timeline import describe
+from bot.services.devices import (
+    AFFECTED,
+    DeviceResult,
+    MatchKind,
+    Verdict,
+    result_for_model,
+)
+from bot.services.imei import NumberKind, read_number
+from bot.services.verdict_texts import QUIZ_SOURCE, render_verdict
 
 PAYLOAD = "device"
 ASK = "device.ask"
 PICK = "device.pick"
 QUIZ = "device.quiz"
-_YES = {"co", "yes", "y", "u", "uh", "um", "dung", "phai", "roi", "co a", "co roi", "co chu"}
-_NO = {"khong", "no", "n", "chua", "khong a", "khong co", "chua co"}
-_DONT_KNOW = {"khong biet", "khong ro", "chiu", "biet dau", "dont know", "not sure", "kb"}
+_YES = {"co", "yes", "y", "u", "uh", "um", "dung", "phai", "roi", "co a", "co roi", "co chu",
+        "vang", "da", "da co", "co hien", "co vao duoc"}  # fmt: skip
+_NO = {"khong", "no", "n", "chua", "khong a", "khong co", "chua co", "khong hien",
+       "khong vao duoc"}  # fmt: skip
+DONT_KNOW = frozenset(
+    {"khong biet", "khong ro", "chiu", "biet dau", "dont know", "not sure", "kb", "khong nho",
+     "khong biet a", "khong biet ten may", "khong biet may gi", "khong biet ten",
+     "khong nho ten", "khong ro ten may", "i don t know"}
+)  # fmt: skip
 
 
 def quiz_button() -> Button:
     """Answer questions instead of naming the model."""
     return Button(_("I don't know the model"), f"{PAYLOAD}:quiz")
-
-
-def _confidence_label(level: str) -> str:
-    return {"high": _("high"), "medium": _("fairly sure"), "low": _("not sure")}.get(level, level)
 
 
 async def cmd_kiemtra(ctx: TurnContext) -> None:
@@ -54,7 +68,10 @@ async def start(ctx: TurnContext) -> None:
 
 
 async def on_model_or_imei(ctx: TurnContext) -> None:
-    """Text typed while we wait for a model name or an IMEI."""
+    """Text typed while we wait for a model name or an IMEI ("không biết": the questions)."""
+    if normalize(ctx.text) in DONT_KNOW:
+        start_quiz(ctx)
+        return
     await check_text(ctx, ctx.text)
 
 
@@ -64,31 +81,50 @@ async def check_text(ctx: TurnContext, text: str) -> None:
     if result.kind == "imei" and not result.valid:
         ctx.goto(ASK, {})
         _explain_bad_imei(ctx, result)
-        return
-    if result.candidates:
+    elif result.kind in (NumberKind.PHONE, NumberKind.ID_CARD):
+        ctx.goto(ASK, {})
+        _explain_not_an_imei(ctx, result.kind)
+    elif result.candidates:
         _ask_which_variant(ctx, result)
-        return
-    if result.verdict is not Verdict.UNKNOWN or result.model:
+    elif result.in_catalogue:
         await give_verdict(ctx, result)
-        return
-    ctx.goto(ASK, {})
+    elif result.model:
+        await _unknown_model(ctx, result)
+    else:
+        ctx.goto(ASK, {})
+        ctx.reply(_did_not_recognise(result), [quiz_button(), menu_button()])
+
+
+def _did_not_recognise(result: DeviceResult) -> str:
     if result.brand:
-        text = _(
+        return _(
             "{brand} has made many different phones, old and new. If you can, type the model "
             "name printed under the battery or on the box; otherwise I will ask you a few "
             "questions."
         ).format(brand=result.brand)
-    elif result.kind == "imei":
-        text = _(
+    if result.kind == "imei":
+        return _(
             "This IMEI is valid, but I do not know its model yet. Please type the model name, "
             "or answer a few questions."
         )
+    return _(
+        "I did not recognise a phone model in that. Please type the brand and model "
+        "(for example: Nokia 105 4G), the IMEI, or answer a few questions."
+    )
+
+
+async def _unknown_model(ctx: TurnContext, result: DeviceResult) -> None:
+    """A model the catalogue does not know (typed, or named by the IMEI's TAC): keep it for
+    staff, say so, and go straight to the questions."""
+    await ctx.services.devices.record_miss(channel=ctx.incoming.channel, result=result)
+    name = result.name or ""
+    if result.kind == "imei":
+        first = _("This IMEI belongs to a {name}. I do not know this model's networks yet.")
     else:
-        text = _(
-            "I did not recognise a phone model in that. Please type the brand and model "
-            "(for example: Nokia 105 4G), the IMEI, or answer a few questions."
-        )
-    ctx.reply(text, [quiz_button(), menu_button()])
+        first = _("I do not know the {name} yet.")
+    more = _("A few questions will tell us more; I have noted the model so it can be added.")
+    ctx.reply(f"{first.format(name=name)} {more}")
+    start_quiz(ctx, phone=name)
 
 
 def _explain_bad_imei(ctx: TurnContext, result: DeviceResult) -> None:
@@ -103,6 +139,22 @@ def _explain_bad_imei(ctx: TurnContext, result: DeviceResult) -> None:
             "Please dial *#06# on the phone and type the 15 digits shown, slowly. "
             "You can also type the model name instead."
         ),
+        [quiz_button(), menu_button()],
+    )
+
+
+def _explain_not_an_imei(ctx: TurnContext, kind: str) -> None:
+    if kind == NumberKind.PHONE:
+        first = _("This looks like a phone number, not the phone's IMEI.")
+    else:
+        first = _(
+            "This looks like an ID-card number. You do not need to send it, and it is safer "
+            "not to send ID numbers in messages."
+        )
+    ctx.reply(
+        first
+        + " "
+        + _("The IMEI has 15 digits: dial *#06# on the phone to see it, or type the model name."),
         [quiz_button(), menu_button()],
     )
 
@@ -124,41 +176,45 @@ def _ask_which_variant(ctx: TurnContext, result: DeviceResult) -> None:
 
 
 async def on_button(ctx: TurnContext) -> None:
-    """device:start, device:quiz, device:pick:N, device:ans:yes|no|unknown."""
+    """device:start, device:quiz, device:pick:N, device:ans:yes|no|unknown, device:more:REF."""
     action, _sep, rest = ctx.args.partition(":")
     if action == "start":
         await start(ctx)
     elif action == "quiz":
-        ctx.goto(QUIZ, {"answers": {}})
-        _ask_next(ctx)
+        start_quiz(ctx)
     elif action == "pick" and ctx.state == PICK:
         await _pick(ctx, rest)
     elif action == "ans" and ctx.state == QUIZ and rest in ("yes", "no", "unknown"):
         await _answer(ctx, rest)
+    elif action == "more":
+        await _show_more(ctx, rest)
     else:
-        ctx.reply(_("This button is no longer in use. Please choose again:"), [menu_button()])
+        await on_stale_payload(ctx)
 
 
 async def _pick(ctx: TurnContext, index_text: str) -> None:
     candidates = ctx.data.get("candidates") or []
     if not index_text.isdigit() or int(index_text) >= len(candidates):
-        ctx.reply(_("This button is no longer in use. Please choose again:"), [menu_button()])
+        await on_stale_payload(ctx)
         return
     brand, model = candidates[int(index_text)]
-    entry = next(
-        (m for m in ctx.services.devices.catalogue.models if (m.brand, m.model) == (brand, model)),
-        None,
-    )
+    entry = ctx.services.devices.catalogue.get(brand, model)
     if entry is None:
-        ctx.reply(_("This button is no longer in use. Please choose again:"), [menu_button()])
+        await on_stale_payload(ctx)
         return
     await give_verdict(ctx, result_for_model(f"{brand} {model}", "model", entry))
+
+
+def start_quiz(ctx: TurnContext, *, phone: str | None = None) -> None:
+    """Begin the yes/no questions (`phone`: the model's name, when we know it)."""
+    ctx.goto(QUIZ, {"answers": {}, **({"phone": phone} if phone else {})})
+    _ask_next(ctx)
 
 
 async def on_quiz_text(ctx: TurnContext) -> None:
     """A typed answer to a yes/no question ("co", "ko", "khong biet")."""
     said = normalize(ctx.text)
-    if said in _DONT_KNOW:
+    if said in DONT_KNOW:
         await _answer(ctx, "unknown")
     elif said in _YES:
         await _answer(ctx, "yes")
@@ -166,6 +222,22 @@ async def on_quiz_text(ctx: TurnContext) -> None:
         await _answer(ctx, "no")
     else:
         ctx.reply(_("Please answer Yes, No or I don't know:"), _answer_buttons())
+
+
+async def quiz_back(ctx: TurnContext) -> None:
+    """ "Quay lại" in the questions: the previous question, or the model prompt."""
+    answers = dict(ctx.data.get("answers", {}))
+    if not answers:
+        await start(ctx)
+        return
+    answers.popitem()
+    ctx.goto(QUIZ, {**ctx.data, "answers": answers})
+    _ask_next(ctx)
+
+
+async def pick_back(ctx: TurnContext) -> None:
+    """ "Quay lại" when choosing a variant: type the model again."""
+    await start(ctx)
 
 
 def _answer_buttons() -> list[Button]:
@@ -205,10 +277,10 @@ async def _answer(ctx: TurnContext, value: str) -> None:
     key = next_question(answers)
     if key is None or key not in QUESTIONS:
         ctx.finish()
-        ctx.reply(_("This button is no longer in use. Please choose again:"), [menu_button()])
+        await on_stale_payload(ctx)
         return
     answers[key] = value
-    ctx.goto(QUIZ, {"answers": answers})
+    ctx.goto(QUIZ, {**ctx.data, "answers": answers})
     if next_question(answers) is not None:
         _ask_next(ctx)
         return
@@ -218,8 +290,9 @@ async def _answer(ctx: TurnContext, value: str) -> None:
         kind="unknown",
         valid=True,
         verdict=outcome.verdict,
+        model=ctx.data.get("phone"),
         confidence=outcome.confidence,
-        source=_("your answers"),
+        source=QUIZ_SOURCE,
     )
     if outcome.fake_4g_warning:
         ctx.reply(
@@ -231,130 +304,75 @@ async def _answer(ctx: TurnContext, value: str) -> None:
     await give_verdict(ctx, result, kind="questions")
 
 
-def verdict_text(ctx: TurnContext, result: DeviceResult) -> str:
-    """What the verdict means today, how sure we are, and where it comes from."""
-    content = ctx.services.faq.content
-    today = ctx.today
-
-    def when(milestone: str) -> str:
-        return describe(content.milestone_on(milestone, today), today)
-
-    if result.model:
-        lines = [_("Phone: {name}.").format(name=f"{result.brand} {result.model}")]
-    else:
-        lines = [_("From your answers:")]
-    verdict = result.verdict
-    if verdict is Verdict.TWO_G_ONLY:
-        lines += [
-            _("This phone uses only the 2G network."),
-            when("cut_2g_only"),
-            _(
-                "The number is not cancelled at once: put the SIM into a 4G phone to use it "
-                "again. A SIM unused for a long time may have been reclaimed; ask an operator's "
-                "shop."
-            ),
-        ]
-    elif verdict is Verdict.NO_4G:
-        lines += [
-            _("This phone has 3G but no 4G."),
-            when("network_2g_off"),
-            _("Where there is no 2G, a 3G phone may be unable to make calls."),
-            when("network_3g_off"),
-            _("Please change to a 4G phone that can call over 4G (VoLTE)."),
-        ]
-    elif verdict is Verdict.FOUR_G_NO_VOLTE:
-        lines += [
-            _("This phone has 4G but cannot make calls over 4G (VoLTE)."),
-            when("network_2g_off"),
-            _(
-                "Where 2G is off, it may be unable to make or receive calls, although mobile "
-                "internet still works. Please change to a phone that can call over 4G (VoLTE)."
-            ),
-        ]
-    elif verdict is Verdict.FOUR_G:
-        lines += [
-            _("This phone has 4G, but I do not know whether it can call over 4G (VoLTE)."),
-            _(
-                'During a call, look for "HD", "VoLTE" or "4G HD" on the screen, or ask at '
-                "an operator store."
-            ),
-            when("network_2g_off"),
-        ]
-    elif verdict is Verdict.FOUR_G_VOLTE:
-        lines.append(
-            _(
-                "This phone has 4G and can call over 4G (VoLTE). It keeps working after 2G and "
-                "3G are switched off."
-            )
-        )
-    else:
-        lines.append(
-            _(
-                "I cannot tell yet whether this phone is affected. An operator store can check "
-                "it for you."
-            )
-        )
-    lines.append(_("How sure: {level}.").format(level=_confidence_label(result.confidence)))
-    if result.source:
-        lines.append(_("Source: {source}.").format(source=source_for_citizens(result.source)))
-    return "\n".join(lines)
+def verdict_answer(ctx: TurnContext, result: DeviceResult) -> Answer:
+    """The verdict for today in the content's words."""
+    return render_verdict(ctx.services.faq.renderer, result, ctx.today)
 
 
-_STAFF_NOTE = re.compile(r"\s*\(fact sheet[^)]*\)")
+def _more_ref(result: DeviceResult) -> str | None:
+    """What the "more" button must find again: the catalogue entry, or the quiz's verdict."""
+    if result.source == QUIZ_SOURCE:
+        return f"q:{result.verdict.value}:{result.confidence}"
+    if result.in_catalogue and result.brand and result.model:
+        return "m:" + model_key(result.brand, result.model)
+    return None
 
 
-def source_for_citizens(source: str) -> str:
-    """The catalogue's source note without the notes meant for staff ("fact sheet §5.1",
-    "NOT CONFIRMED"), and "no confirmed source" for an unverified row."""
-    if source.startswith("not verified"):
-        return _("no confirmed source yet")
-    parts = [_STAFF_NOTE.sub("", part).strip() for part in source.split(";")]
-    kept = [_source_name(part) for part in parts if part and "NOT CONFIRMED" not in part]
-    return "; ".join(kept) or _("no confirmed source yet")
-
-
-def _source_name(part: str) -> str:
-    known = {
-        "GSMArena spec sheet": _("GSMArena spec sheet"),
-        "Apple tech specs": _("Apple tech specs"),
-        "Nokia/HMD spec sheet": _("Nokia/HMD spec sheet"),
-    }
-    if part in known:
-        return known[part]
-    if part.endswith(" re-post"):
-        return _("{site} (a re-post of a press article)").format(site=part.removesuffix(" re-post"))
-    return part
+async def _show_more(ctx: TurnContext, ref: str) -> None:
+    kind, _sep, rest = ref.partition(":")
+    result: DeviceResult | None = None
+    if kind == "m":
+        entry = ctx.services.devices.catalogue.by_key(rest)
+        if entry is not None:
+            result = result_for_model(entry.name, "model", entry)
+    elif kind == "q":
+        verdict, _sep, confidence = rest.partition(":")
+        if verdict in {v.value for v in Verdict}:
+            result = DeviceResult(query="", kind="unknown", valid=True, verdict=Verdict(verdict),
+                                  confidence=confidence, source=QUIZ_SOURCE)  # fmt: skip
+    if result is None:
+        await on_stale_payload(ctx)
+        return
+    ctx.reply(verdict_answer(ctx, result).more, _next_steps(result, with_more=False))
 
 
 async def give_verdict(ctx: TurnContext, result: DeviceResult, *, kind: str | None = None) -> None:
     """Answer with the verdict and the next steps, and store the check for the user."""
     await ctx.services.devices.record(user_id=ctx.user.id, result=result, kind=kind)
     ctx.finish()
+    ctx.reply(verdict_answer(ctx, result).first, _next_steps(result, with_more=True))
+
+
+def _next_steps(result: DeviceResult, *, with_more: bool) -> list[Button]:
+    buttons: list[Button] = []
+    ref = _more_ref(result)
+    if with_more and ref is not None:
+        buttons.append(more_button(f"{PAYLOAD}:more:{ref}", details=True))
     if result.verdict in AFFECTED:
-        buttons = [
-            Button(_("Register for support"), "menu:register"),
-            Button(_("Get reminders"), "menu:reminders"),
+        buttons += [
             Button(_("Cheap 4G phones"), "faq:phone_cost"),
-            Button(_("Talk to an official"), "faq:human_agent"),
-            menu_button(),
+            Button(_("Who gets support"), "faq:support_eligibility"),
+            Button(_("Keep my number"), "faq:keep_number"),
         ]
     elif result.verdict is Verdict.FOUR_G_VOLTE:
-        buttons = [Button(_("Check another phone"), f"{PAYLOAD}:start"), menu_button()]
-    else:
-        buttons = [
-            Button(_("Answer a few questions"), f"{PAYLOAD}:quiz"),
-            Button(_("Talk to an official"), "faq:human_agent"),
-            menu_button(),
-        ]
-    ctx.reply(verdict_text(ctx, result), buttons)
+        buttons.append(Button(_("Check another phone"), f"{PAYLOAD}:start"))
+    elif result.source != QUIZ_SOURCE:
+        buttons.append(Button(_("Answer a few questions"), f"{PAYLOAD}:quiz"))
+    return [*buttons, official_button(), menu_button()]
 
 
 def mentioned_phone(ctx: TurnContext, text: str) -> str:
-    """ "imei" or "model" when free text names a phone, "brand" for a brand alone, else ""."""
-    if find_imei(text) is not None:
+    """What free text names: "imei", "model" (one we know or one we do not), "brand", or ""."""
+    reading = read_number(text)
+    if reading is not None and reading.kind in (NumberKind.IMEI, NumberKind.IMEI_LENGTH):
         return "imei"
     kind = ctx.services.devices.catalogue.matcher.find(text).kind
-    return {"found": "model", "ambiguous": "model", "brand": "brand"}.get(kind, "")
+    return {
+        MatchKind.FOUND: "model",
+        MatchKind.AMBIGUOUS: "model",
+        MatchKind.UNKNOWN_MODEL: "unknown_model",
+        MatchKind.BRAND: "brand",
+    }.get(kind, "")
 
 
 def register(router: Router) -> None:
@@ -364,3 +382,5 @@ def register(router: Router) -> None:
     router.state(ASK, on_model_or_imei)
     router.state(PICK, on_model_or_imei)
     router.state(QUIZ, on_quiz_text)
+    router.back(QUIZ, quiz_back)
+    router.back(PICK, pick_back)

@@ -7,13 +7,24 @@ from bot.core.i18n import _
 from bot.core.messages import Button
 from bot.core.router import Router
 from bot.handlers import device
-from bot.handlers.buttons import main_menu_buttons, menu_button
+from bot.handlers.buttons import (
+    OFFICIAL,
+    main_menu_buttons,
+    menu_button,
+    more_button,
+    official_button,
+)
+from bot.handlers.common import reply_stale
+from bot.services.faq import FaqAnswer
 
 TOPIC = "faq"
+MORE = "more"
 # A brand named in a question on these topics ("máy bà là nokia cũ") asks for a phone check.
 BRAND_MEANS_CHECK = frozenset(
     {
         "check_device",
+        "cannot_call",
+        "still_works",
         "elderly_help",
         "what_is_2g_only",
         "timeline",
@@ -25,6 +36,7 @@ BRAND_MEANS_CHECK = frozenset(
 QA_MENU_TOPICS = (
     "timeline",
     "check_device",
+    "cannot_call",
     "support_eligibility",
     "support_register",
     "keep_number",
@@ -35,33 +47,39 @@ QA_MENU_TOPICS = (
 
 
 def topic_button(ctx: TurnContext, topic_id: str) -> Button:
-    """A button that shows a topic's answer."""
+    """A button that shows a topic's answer (the official button for the contacts)."""
+    if f"{TOPIC}:{topic_id}" == OFFICIAL:
+        return official_button()
     return Button(ctx.services.faq.title(topic_id), f"{TOPIC}:{topic_id}")
 
 
-def official_button() -> Button:
-    """Ask for a person."""
-    return Button(_("Talk to an official"), f"{TOPIC}:human_agent")
-
-
-def answer_topic(ctx: TurnContext, topic_id: str, text: str | None = None) -> None:
-    """Reply with a topic's answer (or `text`, an answer already written for the question)
-    and its follow-up buttons."""
+def answer_topic(ctx: TurnContext, topic_id: str, answer: FaqAnswer | None = None) -> None:
+    """Reply with a topic's short answer (or `answer`, already written for the question):
+    the "more" button first, then the topics of the message's other questions, the topic's
+    follow-ups, an official and the menu."""
     faq = ctx.services.faq
     topic = faq.topic(topic_id)
     if topic is None:
-        ctx.reply(_("This button is no longer in use. Please choose again:"), main_menu_buttons())
+        reply_stale(ctx)
         return
-    buttons = [topic_button(ctx, follow_up) for follow_up in topic.follow_ups]
-    if topic_id == "check_device":
-        buttons.insert(0, Button(_("Check my phone"), "device:start"))
-    text = text or faq.render(topic_id, ctx.today)
+    if answer is None:
+        rendered = faq.render(topic_id, ctx.today)
+        text, has_more, details = rendered.first, True, rendered.details is not None
+        others: tuple[str, ...] = ()
+    else:
+        text, has_more, details = answer.text, answer.more is not None, answer.has_details
+        others = answer.others
     if topic_id == "greeting":
         ctx.reply(text, main_menu_buttons())
         return
+    buttons = [more_button(f"{TOPIC}:{MORE}:{topic_id}", details=details)] if has_more else []
+    if topic_id in ("check_device", "cannot_call", "still_works"):
+        buttons.append(Button(_("Check my phone"), "device:start"))
+    buttons += [topic_button(ctx, t) for t in (*others, *topic.follow_ups)]
     if topic_id != "human_agent":
         buttons.append(official_button())
-    ctx.reply(text, [*buttons, menu_button()])
+    buttons.append(menu_button())
+    ctx.reply(text, buttons)
 
 
 async def on_question(ctx: TurnContext) -> None:
@@ -71,11 +89,11 @@ async def on_question(ctx: TurnContext) -> None:
         await device.check_text(ctx, ctx.text)
         return
     answer = ctx.services.faq.answer(ctx.text, ctx.today)
-    if phone == "brand" and answer.topic in BRAND_MEANS_CHECK:
+    if phone in ("brand", "unknown_model") and answer.topic in BRAND_MEANS_CHECK:
         await device.check_text(ctx, ctx.text)
         return
     if answer.confident:
-        answer_topic(ctx, answer.topic, answer.text)
+        answer_topic(ctx, answer.topic, answer)
         return
     if answer.readable:  # staff have nothing to learn from "???" or a row of emoji
         await ctx.services.misses.record(
@@ -85,7 +103,7 @@ async def on_question(ctx: TurnContext) -> None:
             score=answer.score,
         )
     if answer.out_of_scope:
-        ctx.reply(answer.text, [*main_menu_buttons()])
+        ctx.reply(answer.text, main_menu_buttons())
         return
     ctx.reply(
         answer.text,
@@ -94,8 +112,17 @@ async def on_question(ctx: TurnContext) -> None:
 
 
 async def on_topic_button(ctx: TurnContext) -> None:
-    """A topic button was pressed."""
-    answer_topic(ctx, ctx.args)
+    """faq:TOPIC shows a topic; faq:more:TOPIC what sits behind its "more" button."""
+    kind, _sep, topic_id = ctx.args.partition(":")
+    if kind != MORE:
+        answer_topic(ctx, ctx.args)
+        return
+    if ctx.services.faq.topic(topic_id) is None:
+        reply_stale(ctx)
+        return
+    rendered = ctx.services.faq.render(topic_id, ctx.today)
+    follow_ups = ctx.services.faq.topic(topic_id).follow_ups  # type: ignore[union-attr]
+    ctx.reply(rendered.more, [*(topic_button(ctx, t) for t in follow_ups), menu_button()])
 
 
 async def show_timeline(ctx: TurnContext) -> None:

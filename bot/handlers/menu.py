@@ -1,4 +1,4 @@
-"""Welcome message and main menu; items not built yet answer that they are coming."""
+"""Welcome message, main menu and help: only what the bot can do today is offered."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from bot.core.context import TurnContext
 from bot.core.i18n import _
 from bot.core.router import Handler, Router
 from bot.handlers import device, faq
-from bot.handlers.buttons import MENU, main_menu_buttons, menu_button
+from bot.handlers.buttons import MENU, main_menu_buttons
+from bot.handlers.common import reply_stale
 
 
 async def cmd_start(ctx: TurnContext) -> None:
@@ -29,15 +30,21 @@ async def show_menu(ctx: TurnContext) -> None:
     ctx.reply(_("Main menu. Please choose:"), main_menu_buttons())
 
 
-def _feature_names() -> dict[str, str]:
-    return {
-        "timeline": _("Shutdown timeline"),
-        "device": _("Check my phone"),
-        "register": _("Register for support"),
-        "reminders": _("Get reminders"),
-        "faq": _("Questions and answers"),
-        "official": _("Talk to an official"),
-    }
+async def show_help(ctx: TurnContext) -> None:
+    """`/help`, "trợ giúp", "hướng dẫn": what the bot can do and the words that always work."""
+    ctx.reply(
+        _(
+            "I can help you with:\n"
+            "• the dates of the 2G and 3G switch-off;\n"
+            "• checking a phone: type its model (for example Nokia 1280) or its IMEI "
+            "(dial *#06#);\n"
+            "• support for poor and near-poor households, and where to ask;\n"
+            "• where to find an official.\n"
+            'Type your question in your own words. "Quay lại" goes one step back, '
+            '"thoát" stops what you are doing, /menu shows the menu, /lang changes the language.'
+        ),
+        main_menu_buttons(),
+    )
 
 
 BUILT: dict[str, Handler] = {
@@ -46,33 +53,29 @@ BUILT: dict[str, Handler] = {
     "faq": faq.show_questions,
     "official": faq.show_official,
 }
+# Items of older menus that are not features yet: their buttons, still on people's screens,
+# answer the topic that says what there is today.
+FORMER_ITEMS = {"register": "support_register", "reminders": "subscribe"}
 
 
 async def on_menu_item(ctx: TurnContext) -> None:
-    """A main-menu item; features that are not built yet say so politely."""
+    """A main-menu item."""
     if not ctx.args:
         await show_menu(ctx)
-        return
-    if ctx.args in BUILT:
+    elif ctx.args in BUILT:
         await BUILT[ctx.args](ctx)
-        return
-    name = _feature_names().get(ctx.args)
-    if name is None:
-        ctx.reply(_("This button is no longer in use. Please choose again:"), main_menu_buttons())
-        return
-    ctx.reply(
-        _(
-            'The part "{feature}" is still being prepared and will be ready soon. '
-            "Please come back later or choose another item."
-        ).format(feature=name)
-    )
-    ctx.reply(_("What would you like to do next?"), [menu_button()])
+    elif ctx.args in FORMER_ITEMS:
+        faq.answer_topic(ctx, FORMER_ITEMS[ctx.args])
+    else:
+        reply_stale(ctx)
 
 
 def register(router: Router) -> None:
     """Add this module's routes."""
     router.command("start", cmd_start)
     router.command("menu", show_menu)
-    router.word("menu", show_menu)
-    router.word("menu chính", show_menu)
+    router.command("help", show_help)
+    router.command("trogiup", show_help)
+    for word in ("menu", "menu chính", "trợ giúp", "hướng dẫn", "help"):
+        router.word(word, show_help if word not in ("menu", "menu chính") else show_menu)
     router.payload(MENU, on_menu_item)

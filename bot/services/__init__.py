@@ -12,6 +12,7 @@ from bot.core.text import mask_personal_numbers
 from bot.services.device_checks import DeviceChecker
 from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
+from bot.services.tac_table import PackagedTacTable
 from db.repositories.faq_misses import FaqMissRepository
 
 
@@ -52,11 +53,12 @@ class ServicesFactory:
 
     faq: FaqService
     catalogue: DeviceCatalogue
+    tacs: PackagedTacTable
 
     def __call__(self, session: AsyncSession, clock: Clock) -> Services:
         return Services(
             clock=clock,
             faq=self.faq,
             misses=MissLog(session),
-            devices=DeviceChecker(session, self.catalogue),
+            devices=DeviceChecker(session, self.catalogue, self.tacs),
         )

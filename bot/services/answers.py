@@ -1,75 +1,189 @@
-"""Topic answers filled in for today: dated milestone sentences, lists, source and check date."""
+"""Content texts filled in for a day: dated items picked by their windows, milestones in the
+right tense, sources collected, and the answer split into a short first message and details.
+
+A placeholder stands for a windowed item ({fact:ID}, {milestone:ID}, {programmes}, {scams},
+{contacts}, {next_milestone}); a line whose item does not hold on the day is left out, so an
+answer never states what was not yet known, or no longer true, on the day it is read.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
-from bot.content.loader import Content, Source, Topic
+from bot.content.loader import Contact, Content, Localized, Source, Topic
 from bot.core.i18n import _, current_locale
-from bot.services.timeline import describe, format_day
+from bot.services.timeline import format_day, next_milestone, tell
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z0-9_]+))?\}")
+DEFAULT_STALE_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A text for the day: what it says and the sources of what it states."""
+
+    text: str
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer as the bot sends it: a short first message, and what sits behind the
+    "more" button (details, then the sources and the date the information is from)."""
+
+    first: str
+    details: str | None
+    footer: str
+
+    @property
+    def more(self) -> str:
+        """The text behind the button."""
+        return f"{self.details}\n\n{self.footer}" if self.details else self.footer
 
 
 class AnswerRenderer:
-    """Turns content into the text a citizen reads, in the current language."""
+    """Turns content into the text a citizen reads on a given day, in the current language."""
 
-    def __init__(self, content: Content) -> None:
+    def __init__(self, content: Content, *, stale_after_days: int = DEFAULT_STALE_DAYS) -> None:
         self.content = content
+        self.stale_after_days = stale_after_days
 
-    def render(self, topic: Topic, today: date, *, with_source: bool = True) -> str:
-        """The topic's answer for `today`, with its sources and the date it was last reviewed."""
-        locale = current_locale()
-        answer = topic.answer.get(locale)
-        text = _PLACEHOLDER.sub(lambda m: self._fill(m, today, locale), answer)
-        if with_source and topic.source is not None:
-            text += "\n\n" + self.footer(self._sources(topic.source, answer, today))
-        return text
+    def answer(
+        self,
+        texts: tuple[Localized, Localized | None],
+        today: date,
+        *,
+        sources: tuple[Source, ...] = (),
+        values: Mapping[str, str] | None = None,
+        stale_notice: bool = True,
+    ) -> Answer:
+        """A short answer and its details for `today`; `sources` come first in the footer."""
+        first_text, more_text = texts
+        first = self.render(first_text, today, values)
+        details = self.render(more_text, today, values) if more_text is not None else None
+        stated = [*sources, *first.sources, *(details.sources if details else ())]
+        return Answer(
+            first=self._with_stale_notice(first.text, today) if stale_notice else first.text,
+            details=details.text if details and details.text else None,
+            footer=self.footer(_unique(stated), today),
+        )
 
-    def footer(self, sources: list[Source]) -> str:
-        """ "Nguồn: … Nội dung rà soát lần cuối ngày …"; one line per source when several."""
-        reviewed = _("Content last reviewed on {date}.").format(date=format_day(self.content.as_of))
+    def topic(self, topic: Topic, today: date) -> Answer:
+        """A topic's answer for `today`."""
+        if topic.source is None:  # not a factual answer: no sources, no "may be out of date"
+            return self.answer((topic.answer, topic.more), today, stale_notice=False)
+        return self.answer((topic.answer, topic.more), today, sources=(topic.source,))
+
+    def render(
+        self, text: Localized, today: date, values: Mapping[str, str] | None = None
+    ) -> Rendered:
+        """The text for `today`: each line with its placeholders filled, and left out when
+        one of its items does not hold on that day."""
+        lines: list[str] = []
+        sources: list[Source] = []
+        for line in text.get(current_locale()).split("\n"):
+            parts: list[Rendered] = []
+
+            def fill(match: re.Match[str], parts: list[Rendered] = parts) -> str:
+                part = self._fill(match.group(1), match.group(2), today, values or {})
+                parts.append(part)
+                return part.text
+
+            filled = _PLACEHOLDER.sub(fill, line)
+            if any(not part.text for part in parts):
+                continue
+            lines.append(filled)
+            for part in parts:
+                sources += part.sources
+        return Rendered("\n".join(lines).strip(), tuple(sources))
+
+    def footer(self, sources: list[Source], today: date) -> str:
+        """ "Nguồn: …", one line per source when several, then the date the information is
+        from: the day the content was checked, never a day after today."""
+        stamp = _("Information as of {date}.").format(date=format_day(self.as_of_shown(today)))
+        if not sources:
+            return stamp
         if len(sources) == 1:
-            line = _("Source: {label} ({url}).").format(label=sources[0].label, url=sources[0].url)
-            return f"{line} {reviewed}"
-        lines = [_("Sources:")] + [f"• {s.label}: {s.url}" for s in sources]
-        return "\n".join([*lines, reviewed])
+            label = _("Source:")
+            return f"{label} {_source_text(sources[0])}.\n{stamp}"
+        lines = [_("Sources:")] + [f"• {_source_text(s, sep=': ')}" for s in sources]
+        return "\n".join([*lines, stamp])
 
-    def _sources(self, main: Source, answer: str, today: date) -> list[Source]:
-        """The topic's source, then those of the milestones, programmes and scam warnings its
-        answer states, each once (contacts name themselves)."""
-        sources = [main]
-        for match in _PLACEHOLDER.finditer(answer):
-            kind, arg = match.group(1), match.group(2)
-            if kind == "milestone" and arg:
-                sources.append(self.content.milestone_on(arg, today).source)
-            elif kind == "programmes":
-                sources += [p.source for p in self.content.programmes]
-            elif kind == "scams":
-                sources += [s.source for s in self.content.scams]
-        unique: dict[str, Source] = {}
-        for source in sources:
-            unique.setdefault(source.url, source)
-        return list(unique.values())
+    def as_of_shown(self, today: date) -> date:
+        """The date the information is from, as shown on `today`."""
+        return min(self.content.as_of, today)
 
-    def _fill(self, match: re.Match[str], today: date, locale: str) -> str:
-        kind, arg = match.group(1), match.group(2)
+    def is_stale(self, today: date) -> bool:
+        """True when the content was checked too long before `today`."""
+        return (today - self.content.as_of).days > self.stale_after_days
+
+    def _with_stale_notice(self, text: str, today: date) -> str:
+        if not self.is_stale(today):
+            return text
+        notice = _(
+            "Note: checked on {date}, this may be out of date; please ask your commune or ward "
+            "People's Committee, or your operator."
+        ).format(date=format_day(self.content.as_of))
+        return f"{text}\n\n{notice}"
+
+    def _fill(self, kind: str, arg: str | None, today: date, values: Mapping[str, str]) -> Rendered:
+        content, locale = self.content, current_locale()
         if kind == "milestone" and arg:
-            return describe(self.content.milestone_on(arg, today), today)
-        if kind == "contacts":
-            return "\n".join(self._contact_line(c, locale) for c in self.content.contacts)
-        if kind == "scams":
-            return "\n".join(f"• {s.text.get(locale)}" for s in self.content.scams)
+            milestone = content.milestone_on(arg, today)
+            if milestone is None:
+                return Rendered("", ())
+            told = tell(milestone, today)
+            return Rendered(told.text, told.sources)
+        if kind == "next_milestone":
+            upcoming = next_milestone(content, today)
+            if upcoming is None:
+                return Rendered("", ())
+            told = tell(upcoming, today)
+            return Rendered(told.text, told.sources)
+        if kind == "fact" and arg:
+            fact = content.fact(arg)
+            version = fact.on(today)
+            if version is None:
+                return Rendered("", ())
+            return Rendered(version.text.get(locale), (version.source or fact.source,))
         if kind == "programmes":
-            return "\n".join(
-                f"• {p.name.get(locale)}: {p.text.get(locale)}" for p in self.content.programmes
+            held = [(p, p.on(today)) for p in content.programmes]
+            lines = [f"• {p.name.get(locale)}: {v.text.get(locale)}" for p, v in held if v]
+            return Rendered("\n".join(lines), tuple(v.source or p.source for p, v in held if v))
+        if kind == "scams":
+            scams = [s for s in content.scams if s.holds_on(today)]
+            return Rendered(
+                "\n".join(f"• {s.text.get(locale)}" for s in scams), tuple(s.source for s in scams)
             )
-        return match.group(0)
+        if kind in ("contacts", "contacts_how"):
+            contacts = [c for c in content.contacts if c.holds_on(today)]
+            lines = [_contact_line(c, locale, how=kind == "contacts_how") for c in contacts]
+            return Rendered("\n".join(lines), ())
+        if kind == "province":
+            return Rendered(content.province.get(locale), ())
+        if kind in values:
+            return Rendered(values[kind], ())
+        return Rendered("{" + kind + (f":{arg}" if arg else "") + "}", ())
 
-    @staticmethod
-    def _contact_line(contact, locale: str) -> str:  # type: ignore[no-untyped-def]
-        name = contact.name.get(locale)
-        if contact.phone:
-            name = f"{name} ({contact.phone})"
-        return f"• {name}: {contact.how.get(locale)}"
+
+def _contact_line(contact: Contact, locale: str, *, how: bool) -> str:
+    name = contact.name.get(locale)
+    if contact.phone:
+        name = f"{name} ({contact.phone})"
+    return f"• {name}: {contact.how.get(locale)}" if how else f"• {name}"
+
+
+def _source_text(source: Source, sep: str = " (") -> str:
+    if source.url is None:
+        return source.label
+    return f"{source.label}{sep}{source.url}" + (")" if sep == " (" else "")
+
+
+def _unique(sources: list[Source]) -> list[Source]:
+    seen: dict[str, Source] = {}
+    for source in sources:
+        seen.setdefault(source.url or source.label, source)
+    return list(seen.values())

@@ -1,81 +1,76 @@
-"""Device checks within a turn: TAC lookups in the database, and storing each user's checks."""
+"""Device checks within a turn: TAC look-ups, and storing each user's checks and our misses."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.devices import (
-    DeviceCatalogue,
-    DeviceResult,
-    Verdict,
-    find_imei,
-    read_imei,
-    result_for_model,
-)
-from db.models import DeviceCheck
-from db.repositories.devices import DeviceCheckRepository, TacRepository
+from bot.core.text import mask_personal_numbers
+from bot.services.devices import DeviceCatalogue, DeviceResult, Verdict, result_for_model
+from bot.services.imei import NumberKind, NumberReading, read_number
+from bot.services.tac_table import PackagedTacTable, TacEntry
+from db.models import DeviceCheck, DeviceMiss
+from db.repositories.devices import DeviceCheckRepository, DeviceMissRepository, TacRepository
 
-TAC_SOURCE = "Osmocom TAC database (CC-BY-SA 3.0)"
+_IMEI_KINDS = (NumberKind.IMEI, NumberKind.IMEI_LENGTH)
 
 
 class DeviceChecker:
     """Checks phones by IMEI or model name and records the checks (one per turn or command)."""
 
-    def __init__(self, session: AsyncSession, catalogue: DeviceCatalogue) -> None:
-        self._tacs = TacRepository(session)
+    def __init__(
+        self, session: AsyncSession, catalogue: DeviceCatalogue, tacs: PackagedTacTable
+    ) -> None:
+        self._imported = TacRepository(session)
         self._checks = DeviceCheckRepository(session)
+        self._misses = DeviceMissRepository(session)
+        self._packaged = tacs
         self.catalogue = catalogue
 
     async def check(self, query: str) -> DeviceResult:
         """What we can tell about the phone the text describes."""
-        digits = find_imei(query)
-        if digits is not None:
-            return await self.check_imei(query, digits)
+        reading = read_number(query)
+        if reading is not None and reading.kind in _IMEI_KINDS:
+            return await self.check_imei(query, reading)
         result = self.catalogue.check_model(query)
         if result is not None:
             return result
+        if reading is not None:  # a phone or ID-card number: not an IMEI
+            return DeviceResult(query=query, kind=reading.kind.value, valid=False,
+                                verdict=Verdict.UNKNOWN)  # fmt: skip
         return DeviceResult(query=query, kind="unknown", valid=True, verdict=Verdict.UNKNOWN)
 
-    async def check_imei(self, query: str, digits: str) -> DeviceResult:
-        """Validate the IMEI, then look its TAC up and link it to the catalogue."""
-        reading = read_imei(digits)
-        if not reading.valid:
-            return DeviceResult(
-                query=query,
-                kind="imei",
-                valid=False,
-                verdict=Verdict.UNKNOWN,
-                imei_problem=reading.problem,
-            )
+    async def check_imei(self, query: str, reading: NumberReading) -> DeviceResult:
+        """Look the IMEI's TAC up (an imported file first, then the shipped table) and link
+        the model it names to the catalogue, by the same brand and name only."""
         tac = reading.tac
-        known = await self._tacs.get(tac) if tac else None
-        if known is None:
-            return DeviceResult(
-                query=query, kind="imei", valid=True, verdict=Verdict.UNKNOWN, tac=tac
-            )
-        model = self.catalogue.by_tac_name(known.catalogue_key)
+        if tac is None:
+            return DeviceResult(query=query, kind="imei", valid=False, verdict=Verdict.UNKNOWN,
+                                imei_problem=reading.problem)  # fmt: skip
+        entry = await self.tac_entry(tac)
+        if entry is None:
+            return DeviceResult(query=query, kind="imei", valid=True, verdict=Verdict.UNKNOWN,
+                                tac=tac)  # fmt: skip
+        model = self.catalogue.for_tac_model(entry.brand, entry.model)
         if model is not None:
             return result_for_model(query, "imei", model, tac=tac)
-        return DeviceResult(
-            query=query,
-            kind="imei",
-            valid=True,
-            verdict=Verdict.UNKNOWN,
-            tac=tac,
-            brand=known.brand,
-            model=known.model,
-            source=TAC_SOURCE,
-        )
+        return DeviceResult(query=query, kind="imei", valid=True, verdict=Verdict.UNKNOWN,
+                            tac=tac, brand=entry.brand, model=entry.model,
+                            source=entry.source)  # fmt: skip
+
+    async def tac_entry(self, tac: str) -> TacEntry | None:
+        """The model a TAC names: an operator's imported file wins over the shipped table."""
+        imported = await self._imported.get(tac)
+        if imported is not None:
+            return TacEntry(imported.brand, imported.model, imported.source)
+        return self._packaged.get(tac)
 
     async def record(self, *, user_id: int, result: DeviceResult, kind: str | None = None) -> None:
         """Store the check for the user (an IMEI only as its TAC)."""
-        digits = find_imei(result.query) if result.kind == "imei" else None
-        query = read_imei(digits).masked if digits else result.query[:200]
         await self._checks.add(
             DeviceCheck(
                 user_id=user_id,
                 kind=kind or result.kind,
-                query=query,
+                query=stored_query(result),
                 tac=result.tac,
                 brand=result.brand,
                 model=result.model,
@@ -83,3 +78,25 @@ class DeviceChecker:
                 confidence=result.confidence,
             )
         )
+
+    async def record_miss(self, *, channel: str, result: DeviceResult) -> None:
+        """Keep a phone we could not judge for staff: a model name the catalogue lacks, or an
+        IMEI whose model has no verdict."""
+        await self._misses.add(
+            DeviceMiss(
+                kind="imei" if result.kind == "imei" else "model",
+                brand=result.brand,
+                model=result.model,
+                tac=result.tac,
+                text=stored_query(result),
+                channel=channel,
+            )
+        )
+
+
+def stored_query(result: DeviceResult) -> str:
+    """What is kept of the text: an IMEI as its TAC and stars, other numbers masked."""
+    reading = read_number(result.query) if result.kind == "imei" else None
+    if reading is not None:
+        return reading.masked
+    return mask_personal_numbers(result.query)[:200]

@@ -1,6 +1,9 @@
 """At most four yes/no questions when the model is unknown, and the verdict they support.
 
 Fake "4G" phones show the icon but cannot go online, so the internet test outranks the icon.
+A missing "HD"/"VoLTE" icon during a call does not show that the phone cannot call over 4G
+(some phones show none, or VoLTE is off for the SIM): it leaves VoLTE unknown, and the verdict
+says how to check.
 """
 
 from __future__ import annotations
@@ -42,9 +45,7 @@ def next_question(answers: dict[str, str]) -> str | None:
 def _four_g(hd: str | None, confidence: str) -> QuizVerdict:
     if hd == "yes":
         return QuizVerdict(Verdict.FOUR_G_VOLTE, confidence)
-    if hd == "no":
-        return QuizVerdict(Verdict.FOUR_G_NO_VOLTE, "low")
-    return QuizVerdict(Verdict.FOUR_G, confidence)
+    return QuizVerdict(Verdict.FOUR_G, "low" if hd == "no" else confidence)
 
 
 def quiz_verdict(answers: dict[str, str]) -> QuizVerdict:

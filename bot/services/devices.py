@@ -1,6 +1,8 @@
-"""Is a phone affected? From an IMEI (via the imported TAC table) or from a model name.
+"""Is a phone affected? From a model name (the catalogue) or an IMEI (a TAC table).
 
-The verdict comes only from what the catalogue states; unknown capabilities stay unknown.
+The verdict comes only from what the catalogue states; unknown capabilities stay unknown. A
+brand named in the text limits the match to that brand's models, and model numbers match only
+as whole tokens: the owner of an old phone is never told about someone else's phone.
 """
 
 from __future__ import annotations
@@ -9,21 +11,29 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
+from typing import Any
 
 from rapidfuzz import fuzz, process
-from stdnum import imei as stdnum_imei
-from stdnum.exceptions import ValidationError
 
 from bot.content.devices import DeviceModel, Support
-from bot.core.text import fold
-from bot.services.device_names import NETWORK_TOKENS, catalogue_key, name_tokens
+from bot.content.loader import Confidence
+from bot.services.device_names import (
+    NETWORK_TOKENS,
+    PHONE_WORDS,
+    QUANTITY_WORDS,
+    YEAR,
+    BrandMention,
+    BrandRegistry,
+    is_model_code,
+    model_key,
+    tokens,
+)
 
-_IMEI_CANDIDATE = re.compile(r"(?<![\d])(\d(?:[\s.\-/]{0,2}\d){11,16})(?![\d])")
 _FUZZY_CUTOFF = 82
-_WORDS = re.compile(r"[^a-z0-9]+")
-_YEAR = re.compile(r"^(19[89]\d|20[0-3]\d)$")
-# Product-line words people use in place of the brand.
-BRAND_WORDS = {"iphone": "Apple", "ip": "Apple", "galaxy": "Samsung", "redmi": "Xiaomi"}
+# How many tokens after a brand may hold its model number ("nokia đời cũ 1280").
+_MODEL_WINDOW = 5
+_MAX_CHOICES = 6
 
 
 class Verdict(StrEnum):
@@ -56,53 +66,41 @@ def verdict_for(model: DeviceModel) -> Verdict:
     return Verdict.UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
-class ImeiReading:
-    """An IMEI (or IMEISV) read from what the user typed."""
-
-    digits: str
-    valid: bool
-    problem: str | None = None  # "length" or "checksum"
-
-    @property
-    def tac(self) -> str | None:
-        """The first 8 digits: the model code."""
-        return self.digits[:8] if self.valid else None
-
-    @property
-    def masked(self) -> str:
-        """TAC kept, serial hidden: what is stored and logged."""
-        return self.digits[:8] + "*" * (len(self.digits) - 8)
+def verdict_confidence(verdict: Verdict, stated: str) -> str:
+    """How sure the verdict is: never more than the catalogue row, and never "high" for a
+    verdict that leaves the question open (VoLTE unknown, or nothing known)."""
+    if verdict is Verdict.UNKNOWN:
+        return Confidence.LOW.value
+    if verdict is Verdict.FOUR_G:
+        return Confidence.MEDIUM.value if stated == Confidence.HIGH.value else Confidence.LOW.value
+    return stated
 
 
-def find_imei(text: str) -> str | None:
-    """Digits of an IMEI-like number in the text (12–17 digits, spaces or dashes allowed).
-
-    Phone numbers (10–11 digits) are not taken; 12 or more digits can only be an IMEI typed
-    with a digit too many or too few, which deserves an explanation.
-    """
-    match = _IMEI_CANDIDATE.search(text)
-    return re.sub(r"\D", "", match.group(1)) if match else None
+def affected(verdict: Verdict) -> bool | None:
+    """True when the phone loses service, False when it keeps working, None when unsure."""
+    if verdict in AFFECTED:
+        return True
+    return False if verdict is Verdict.FOUR_G_VOLTE else None
 
 
-def read_imei(digits: str) -> ImeiReading:
-    """Check a 15-digit IMEI's check digit; a 16-digit IMEISV has none to check."""
-    if len(digits) not in (15, 16):
-        return ImeiReading(digits, valid=False, problem="length")
-    try:
-        stdnum_imei.validate(digits)
-    except ValidationError:
-        return ImeiReading(digits, valid=False, problem="checksum")
-    return ImeiReading(digits, valid=True)
+class MatchKind(StrEnum):
+    """What a text says about a phone."""
+
+    FOUND = "found"  # one model, or several with the same verdict
+    AMBIGUOUS = "ambiguous"  # variants with different verdicts: ask which
+    UNKNOWN_MODEL = "unknown_model"  # a brand and a model number the catalogue lacks
+    BRAND = "brand"  # a brand and no model
+    NONE = "none"
 
 
 @dataclass(frozen=True, slots=True)
 class ModelMatch:
-    """Models a text may name: one verdict ("found"), several ("ambiguous"), a brand only."""
+    """Models a text may name, or the brand and model number it names that we do not know."""
 
-    kind: str  # "found" | "ambiguous" | "brand" | "none"
+    kind: MatchKind
     models: tuple[DeviceModel, ...] = ()
     brand: str | None = None
+    typed_model: str | None = None
 
     @property
     def best(self) -> DeviceModel | None:
@@ -113,108 +111,228 @@ class ModelMatch:
 @dataclass(frozen=True, slots=True)
 class _Alias:
     model: DeviceModel
-    brand_tokens: frozenset[str]
-    model_tokens: frozenset[str]
-    compact: str  # "a3s", "j7prime": how the alias looks typed without spaces
+    words: frozenset[str]
+    compact: str  # "j7prime", "smg610f": the alias typed without spaces
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A text read for model names."""
+
+    words: tuple[str, ...]
+    typed: frozenset[str]  # the words, typos corrected
+    joined: frozenset[str]  # neighbouring words typed apart ("j 7" → "j7")
+    mentions: tuple[BrandMention, ...]
+    brands: frozenset[str]  # brands named, with their families
+    numbers: frozenset[str]  # model numbers that a matching name must contain
 
 
 @dataclass(slots=True)
 class ModelMatcher:
-    """Finds catalogue models in free text, tolerant of typos (rapidfuzz) and spacing."""
+    """Finds catalogue models in free text, tolerant of typos and spacing, never across brands."""
 
     models: Iterable[DeviceModel]
+    registry: BrandRegistry
     _aliases: list[_Alias] = field(default_factory=list)
-    _brands: dict[str, str] = field(default_factory=dict)
     _vocabulary: set[str] = field(default_factory=set)
     _fuzzy_words: list[str] = field(default_factory=list)
-    _by_token: dict[str, list[int]] = field(default_factory=dict)
+    _by_word: dict[str, list[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for model in self.models:
-            brand = name_tokens(model.brand)
-            self._brands[" ".join(brand)] = model.brand
-            for alias in (model.name, model.model, *model.aliases):
-                tokens = name_tokens(alias)
-                if tokens[: len(brand)] == brand:
-                    tokens = tokens[len(brand) :]
-                if tokens:
-                    self._aliases.append(
-                        _Alias(model, frozenset(brand), frozenset(tokens), "".join(tokens))
-                    )
-                    self._vocabulary.update(tokens)
-            self._vocabulary.update(brand)
+            brand = self.registry.get(model.brand)
+            forms = (model.brand, *brand.aliases) if brand else (model.brand,)
+            # The brand's own words say nothing about which model ("v1 viettel").
+            brand_words = {w for form in forms for w in tokens(form)}
+            for alias in dict.fromkeys((model.model, *model.aliases)):
+                typed = self.registry.split_glued(tokens(alias))
+                words = [w for w in typed if w not in brand_words]
+                if words:
+                    self._aliases.append(_Alias(model, frozenset(words), "".join(words)))
+                    self._vocabulary.update(words)
+        for brand in self.registry.brands:
+            for form in (brand.name, *brand.aliases, *brand.lines):
+                self._vocabulary.update(tokens(form))
         self._fuzzy_words = sorted(w for w in self._vocabulary if len(w) >= 4 and w.isalpha())
-        for index, alias in enumerate(self._aliases):  # only aliases sharing a token are scored
-            for token in alias.model_tokens:
-                self._by_token.setdefault(token, []).append(index)
+        for index, alias in enumerate(self._aliases):
+            for key in {*alias.words, alias.compact}:
+                self._by_word.setdefault(key, []).append(index)
 
-    def _query_tokens(self, text: str) -> set[str]:
-        found = set()
-        for token in name_tokens(text):
-            if token in self._vocabulary:
-                found.add(token)
-            elif len(token) >= 4 and token.isalpha():
-                best = process.extractOne(
-                    token, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
-                )
-                if best is not None:
-                    found.add(best[0])
-        return found
+    def _corrected(self, word: str) -> str:
+        if word in self._vocabulary or len(word) < 4 or not word.isalpha():
+            return word
+        best = process.extractOne(
+            word, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF
+        )
+        return best[0] if best is not None else word
+
+    def _read(self, text: str) -> _Query:
+        words = tuple(self._corrected(w) for w in self.registry.split_glued(tokens(text)))
+        mentions = tuple(self.registry.mentions(words))
+        brands = frozenset(
+            name for mention in mentions for name in self.registry.family(mention.brand.name)
+        )
+        joined = {a + b for a, b in pairwise(words)}
+        joined |= {a + b + c for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+        return _Query(
+            words=words,
+            typed=frozenset(words),
+            joined=frozenset(joined),
+            mentions=mentions,
+            brands=brands,
+            numbers=frozenset(_model_numbers(words, mentions)),
+        )
 
     def find(self, text: str) -> ModelMatch:
         """The models `text` may name."""
-        query = self._query_tokens(text)
-        typed_words = set(_WORDS.sub(" ", fold(text)).split())
-        brands = {name for key, name in self._brands.items() if set(key.split()) <= query and key}
-        if not brands:
-            brands = {BRAND_WORDS[t] for t in query if t in BRAND_WORDS}
-        # Model numbers must all fit the model; a year ("mua năm 2010") may or may not.
-        numbers = {
-            t
-            for t in query
-            if any(c.isdigit() for c in t) and t not in NETWORK_TOKENS and not _YEAR.match(t)
-        }
-        scored: dict[tuple[str, str], tuple[int, int, DeviceModel, frozenset[str]]] = {}
-        candidates = sorted({i for token in query for i in self._by_token.get(token, ())})
-        for alias in (self._aliases[i] for i in candidates):
-            if brands and alias.model.brand not in brands:
+        query = self._read(text)
+        scored: dict[tuple[str, str], tuple[Any, ...]] = {}  # explained, -missing, partial,
+        # model, words missing, words said
+        candidates = {i for key in query.typed | query.joined for i in self._by_word.get(key, ())}
+        for alias in (self._aliases[i] for i in sorted(candidates)):
+            if query.brands and alias.model.brand not in query.brands:
                 continue
-            if not numbers <= alias.model_tokens:
+            score = _score(alias, query)
+            if score is None:
                 continue
-            explained_tokens = alias.model_tokens & query
-            explained = len(explained_tokens)
-            if explained == 0 or (not numbers and explained < len(alias.model_tokens)):
-                continue
-            if not brands and not (_distinctive(explained_tokens) or alias.compact in typed_words):
-                continue  # "hôm nay 15 giờ" names no phone
-            missing = alias.model_tokens - query
             key = (alias.model.brand, alias.model.model)
             previous = scored.get(key)
-            if previous is None or (explained, -len(missing)) > previous[:2]:
-                scored[key] = (explained, -len(missing), alias.model, missing)
-        brand = next(iter(brands)) if len(brands) == 1 else None
-        if not scored:
-            return ModelMatch("brand" if brand else "none", brand=brand)
+            rank = (score[0], score[1], not score[2])
+            if previous is None or rank > (previous[0], previous[1], not previous[2]):
+                said = alias.words & query.typed
+                scored[key] = (*score, alias.model, alias.words - query.typed, said)
+        brand = query.mentions[0].brand.name if query.mentions else None
+        whole = {k: v for k, v in scored.items() if not v[2]}
+        partial = [v for v in scored.values() if v[2]]
+        if not whole:
+            return self._named_in_part(text, query, brand, partial)
+        scored = whole
         top = max(value[0] for value in scored.values())
         best = sorted(
             (value for value in scored.values() if value[0] == top),
-            key=lambda value: (-value[1], value[2].year or 0, value[2].model),
+            key=lambda value: (-value[1], value[3].year or 0, value[3].model),
         )
-        models = tuple(value[2] for value in best)
+        models = tuple(value[3] for value in best)
         # "Nokia 8210" must not be taken for the "8210 4G": when no candidate is named in
         # full and what is left out says 3G/4G, older versions of the name may exist.
-        unsaid_network = all(value[3] & NETWORK_TOKENS for value in best)
-        if len({verdict_for(m) for m in models}) == 1 and not unsaid_network:
-            return ModelMatch("found", models, brand=models[0].brand)
-        return ModelMatch("ambiguous", models[:6], brand=brand)
+        unsaid_network = all(value[4] & NETWORK_TOKENS for value in best)
+        # "moto g" is the Moto G, or the Moto G 4G: longer names with every word said count.
+        longer = [v[3] for v in partial if v[0] >= top]
+        verdicts = {verdict_for(m) for m in (*models, *longer)}
+        several_brands = not query.brands and len({m.brand for m in models}) > 1
+        if not unsaid_network and not several_brands:
+            if len(verdicts) == 1:
+                return ModelMatch(MatchKind.FOUND, models, brand=models[0].brand)
+            if verdicts == {Verdict.FOUR_G, Verdict.FOUR_G_VOLTE}:
+                # Variants that all have 4G and differ only in what we know of VoLTE: tell
+                # the less sure one ("4G, VoLTE not known") rather than ask.
+                cautious = [m for m in (*models, *longer) if verdict_for(m) is Verdict.FOUR_G]
+                return ModelMatch(MatchKind.FOUND, tuple(cautious), brand=cautious[0].brand)
+        choices = tuple(dict.fromkeys((*models, *longer)))[:_MAX_CHOICES]
+        return ModelMatch(MatchKind.AMBIGUOUS, choices, brand=brand)
+
+    def _named_in_part(
+        self, text: str, query: _Query, brand: str | None, partial: list
+    ) -> ModelMatch:
+        """Only longer names fit ("motorola razr"): a few are offered to choose from; many
+        mean the brand was named, and not the model."""
+        # Alone, a name in part must be named by a real word ("là" folds to "la").
+        partial = [v for v in partial if any(len(w) >= 4 and w.isalpha() for w in v[5])]
+        if partial:
+            top = max(v[0] for v in partial)
+            fitting = sorted((v for v in partial if v[0] == top), key=lambda v: (-v[1], v[3].model))
+            if len(fitting) <= _MAX_CHOICES:
+                return ModelMatch(MatchKind.AMBIGUOUS, tuple(v[3] for v in fitting), brand=brand)
+        return self._not_in_catalogue(text, query, brand)
+
+    def _not_in_catalogue(self, text: str, query: _Query, brand: str | None) -> ModelMatch:
+        if brand is None:
+            return ModelMatch(MatchKind.NONE)
+        typed = _typed_model(text, query)
+        if typed:
+            return ModelMatch(MatchKind.UNKNOWN_MODEL, brand=brand, typed_model=typed)
+        return ModelMatch(MatchKind.BRAND, brand=brand)
 
 
-def _distinctive(tokens: frozenset[str]) -> bool:
-    """Enough to name a model without its brand: a word, or a number of 3+ digits."""
+def _model_numbers(words: tuple[str, ...], mentions: tuple[BrandMention, ...]) -> list[str]:
+    """Model numbers a matching name must contain: after the brand when one is named (within
+    a few words), else anywhere; quantities, ages, times and years are not model numbers."""
+    if mentions:
+        spans = [range(m.end, min(len(words), m.end + _MODEL_WINDOW)) for m in mentions]
+        positions = sorted({i for span in spans for i in span})
+        found = [i for i in positions if _is_model_number(words, i)]
+        if found:
+            return [words[i] for i in found]
+    return [words[i] for i in range(len(words)) if _is_model_number(words, i)]
+
+
+def _is_model_number(words: tuple[str, ...], i: int) -> bool:
+    word = words[i]
+    if not is_model_code(word):
+        return False
+    following = words[i + 1] if i + 1 < len(words) else ""
+    return not (word.isdigit() and following in QUANTITY_WORDS)
+
+
+def _score(alias: _Alias, query: _Query) -> tuple[int, int, bool] | None:
+    """(words explained, -words missing, partial) when the alias fits the query, else None.
+
+    Partial: no model number was typed and the name has more words than were said ("moto g"
+    for the "Moto G 4G"): such a name is offered as a choice, never given as the answer."""
+    if alias.compact in query.joined or (len(alias.words) > 1 and alias.compact in query.typed):
+        # Typed with other spacing ("j 7 prime", "j7prime"): every word is said.
+        explained = len(alias.words)
+        numbers_said = all(n in alias.compact for n in query.numbers)
+        if not numbers_said:
+            return None
+        return explained, 0, False
+    said = alias.words & query.typed
+    if not said or not query.numbers <= alias.words:
+        return None
+    partial = not query.numbers and len(said) < len(alias.words)
+    if partial and not query.brands:
+        return None  # a name in part needs its brand
+    if not query.brands and not _names_a_model(said, query):
+        return None  # "hôm nay 15 giờ", "số nhà 1280", "a5" name no phone without a brand
+    if all(w.isdigit() and len(w) <= 2 for w in said) and len(said) < len(alias.words):
+        return None  # a lone "2" does not make "Galaxy Note 2" the "Guru Music 2"
+    return len(said), -len(alias.words - query.typed), partial
+
+
+def _names_a_model(words: frozenset[str], query: _Query) -> bool:
+    """Enough to name a model without its brand: a letter-and-digit code of 3+ characters
+    ("e71", "k800i"), a word of 4+ letters ("xpressmusic"), or a number of 3+ digits said of
+    a phone ("máy 1280", or the number alone): "nhà ở số 1280" names no phone."""
+    about_a_phone = bool(PHONE_WORDS & query.typed) or len(query.words) <= 2
     return any(
-        (t.isalpha() and len(t) >= 2 and t not in NETWORK_TOKENS) or (t.isdigit() and len(t) >= 3)
-        for t in tokens
+        (w.isdigit() and len(w) >= 3 and about_a_phone and not YEAR.match(w))
+        or (is_model_code(w) and not w.isdigit() and len(w) >= 3)
+        or (w.isalpha() and len(w) >= 4 and w not in NETWORK_TOKENS)
+        for w in words
     )
+
+
+def _typed_model(text: str, query: _Query) -> str | None:
+    """The model number typed after the brand, as typed ("1208", "K800i"), if any."""
+    for mention in query.mentions:
+        window = query.words[mention.end : mention.end + _MODEL_WINDOW]
+        codes = [w for w in window if w in query.numbers]
+        if codes:
+            said = query.words[mention.start : mention.end]
+            line = [] if mention.brand.name.lower() == " ".join(said) else list(said)
+            if line and tuple(said) in {tuple(tokens(f)) for f in mention.brand.lines}:
+                codes = [*line, *codes]  # "Lumia 640", not "Nokia 640"
+            return _as_typed(text, codes)
+    return None
+
+
+def _as_typed(text: str, words: list[str]) -> str:
+    """The words as the user wrote them (case and marks kept when they can be found)."""
+    shown = []
+    for word in words:
+        match = re.search(rf"(?<![0-9A-Za-z]){re.escape(word)}(?![0-9A-Za-z])", text, re.I)
+        shown.append(match.group(0) if match else word)
+    return " ".join(shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,17 +340,26 @@ class DeviceResult:
     """The answer to one check, ready for the chat, the CLI and storage."""
 
     query: str
-    kind: str  # "imei" | "model" | "unknown"
+    kind: str  # "imei" | "model" | "phone_number" | "id_number" | "unknown"
     valid: bool
     verdict: Verdict
     tac: str | None = None
     brand: str | None = None
     model: str | None = None
     volte: str | None = None
-    confidence: str = "low"
+    confidence: str = Confidence.LOW.value
     source: str | None = None
+    url: str | None = None
+    in_catalogue: bool = False
     candidates: tuple[DeviceModel, ...] = ()
     imei_problem: str | None = None
+
+    @property
+    def name(self) -> str | None:
+        """ "Nokia 1280", or None when no model is named."""
+        if self.model is None:
+            return None
+        return f"{self.brand} {self.model}" if self.brand else self.model
 
     def as_json(self) -> dict[str, object]:
         """The fields `bot device --json` prints."""
@@ -243,10 +370,14 @@ class DeviceResult:
             "tac": self.tac,
             "brand": self.brand,
             "model": self.model,
+            "in_catalogue": self.in_catalogue,
             "verdict": self.verdict.value,
+            "affected": affected(self.verdict),
             "volte": self.volte,
             "confidence": self.confidence,
             "source": self.source,
+            "url": self.url,
+            "choices": [m.name for m in self.candidates],
         }
 
 
@@ -254,57 +385,71 @@ def result_for_model(
     query: str, kind: str, model: DeviceModel, tac: str | None = None
 ) -> DeviceResult:
     """A result stating what the catalogue says about `model`."""
+    verdict = verdict_for(model)
     return DeviceResult(
         query=query,
         kind=kind,
         valid=True,
-        verdict=verdict_for(model),
+        verdict=verdict,
         tac=tac,
         brand=model.brand,
         model=model.model,
         volte=model.volte.value,
-        confidence=model.confidence.value,
-        source=model.source,
+        confidence=verdict_confidence(verdict, model.confidence.value),
+        source=model.source or None,
+        url=model.url,
+        in_catalogue=True,
     )
 
 
 class DeviceCatalogue:
     """The model catalogue with its matcher and TAC-link keys (one per process)."""
 
-    def __init__(self, models: Iterable[DeviceModel]) -> None:
+    def __init__(self, models: Iterable[DeviceModel], registry: BrandRegistry) -> None:
         self.models = tuple(models)
-        self.matcher = ModelMatcher(self.models)
+        self.registry = registry
+        self.matcher = ModelMatcher(self.models, registry)
+        self._by_name = {(m.brand, m.model): m for m in self.models}
         self._by_key: dict[str, DeviceModel | None] = {}
         for entry in self.models:
             for alias in (entry.model, *entry.aliases):
-                key = catalogue_key(entry.brand, alias)
+                key = model_key(entry.brand, alias)
                 known = self._by_key.get(key, entry)
                 # A name shared by models with different verdicts links to none of them.
                 same = known is not None and verdict_for(known) is verdict_for(entry)
                 self._by_key[key] = entry if key not in self._by_key or same else None
         for entry in self.models:  # the canonical name always wins over an alias
-            self._by_key[catalogue_key(entry.brand, entry.model)] = entry
+            self._by_key[model_key(entry.brand, entry.model)] = entry
 
-    def by_tac_name(self, key: str) -> DeviceModel | None:
-        """The catalogue entry for an imported TAC model: same brand, same name, no guessing."""
+    def get(self, brand: str, model: str) -> DeviceModel | None:
+        """The entry with this exact brand and model name."""
+        return self._by_name.get((brand, model))
+
+    def by_key(self, key: str) -> DeviceModel | None:
+        """The entry a `model_key` names, if exactly one does."""
         return self._by_key.get(key)
 
-    def check_model(self, query: str) -> DeviceResult | None:
-        """A result for a model name, or None when the text names no known model or brand."""
-        match = self.matcher.find(query)
-        if match.kind == "found" and match.best is not None:
-            return result_for_model(query, "model", match.best)
-        if match.kind == "ambiguous":
-            return DeviceResult(
-                query=query,
-                kind="model",
-                valid=True,
-                verdict=Verdict.UNKNOWN,
-                brand=match.brand,
-                candidates=match.models,
-            )
-        if match.kind == "brand":
-            return DeviceResult(
-                query=query, kind="model", valid=True, verdict=Verdict.UNKNOWN, brand=match.brand
-            )
+    def for_tac_model(self, brand: str, model: str) -> DeviceModel | None:
+        """The entry a TAC table's (brand, model) names: same brand family, same name."""
+        for name in sorted(self.registry.family(brand)):
+            entry = self._by_key.get(model_key(name, model))
+            if entry is not None:
+                return entry
         return None
+
+    def check_model(self, query: str) -> DeviceResult | None:
+        """A result for a model name, or None when the text names no model and no brand."""
+        match = self.matcher.find(query)
+        if match.kind is MatchKind.FOUND and match.best is not None:
+            return result_for_model(query, "model", match.best)
+        if match.kind is MatchKind.NONE:
+            return None
+        return DeviceResult(
+            query=query,
+            kind="model",
+            valid=True,
+            verdict=Verdict.UNKNOWN,
+            brand=match.brand,
+            model=match.typed_model,
+            candidates=match.models,
+        )

@@ -3,6 +3,10 @@
 Memory stays flat whatever the size of the file: lines are read one at a time, rows are
 written in batches with an upsert (re-import is idempotent), and duplicate TACs inside a batch
 are collapsed (the last one wins, as it would across batches).
+
+A 7-digit TAC is one whose leading zero a spreadsheet dropped; it is given back, but such a
+guess never replaces a TAC that is known exactly: the Osmocom export lists 01194800 as the
+iPhone 3GS and "1194800" as the iPhone 4, and the 3GS is the right answer.
 """
 
 from __future__ import annotations
@@ -12,17 +16,24 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.services.device_names import catalogue_key
 from db.repositories.devices import TacRepository
 
 BATCH_SIZE = 5000
-TacRow = tuple[str, str, str, str, str]  # tac, brand, model, catalogue key, source
+
+
+class TacRow(NamedTuple):
+    """One TAC line ready for the database."""
+
+    tac: str
+    brand: str
+    model: str
+    source: str
+    padded: bool = False  # the TAC had 7 digits and got its leading zero back
 
 
 class TacFormat(StrEnum):
@@ -40,6 +51,7 @@ class ImportSummary:
     imported: int = 0
     duplicates_in_batch: int = 0
     zero_padded: int = 0
+    padded_not_used: int = 0
     skipped: int = 0
     skipped_examples: list[str] = field(default_factory=list)
     tacs_in_database: int = 0
@@ -73,7 +85,8 @@ def parse_rows(lines: Iterator[str], fmt: TacFormat, summary: ImportSummary) -> 
                 continue
             _skip(summary, number, "TAC is not a number")
             continue
-        if len(tac) == 7:  # a leading zero lost in a spreadsheet ("1130000" for Apple's 01130000)
+        padded = len(tac) == 7  # a leading zero lost in a spreadsheet ("1130000": 01130000)
+        if padded:
             tac = "0" + tac
             summary.zero_padded += 1
         if len(tac) != 8:
@@ -84,13 +97,7 @@ def parse_rows(lines: Iterator[str], fmt: TacFormat, summary: ImportSummary) -> 
         if not brand or not model:
             _skip(summary, number, "brand or model missing")
             continue
-        yield (tac, brand[:64], model[:128], _key(brand, model)[:200], source)
-
-
-@lru_cache(maxsize=65_536)
-def _key(brand: str, model: str) -> str:
-    """Catalogue key, memoised: exports repeat the same model for many TACs."""
-    return catalogue_key(brand, model)
+        yield TacRow(tac, brand[:64], model[:128], source, padded)
 
 
 def _skip(summary: ImportSummary, number: int, reason: str) -> None:
@@ -109,14 +116,21 @@ async def import_tac_file(
     """Import `path` into `tac_models`, one transaction per batch."""
     summary = ImportSummary()
     batch: dict[str, TacRow] = {}
+    padded: dict[str, TacRow] = {}  # written last, and only where no TAC is known exactly
     with path.open("rb") as handle:
         for row in parse_rows(_lines(handle, progress), fmt, summary):
-            if row[0] in batch:
+            target = padded if row.padded else batch
+            if row.tac in target:
                 summary.duplicates_in_batch += 1
-            batch[row[0]] = row
+            target[row.tac] = row
             if len(batch) >= BATCH_SIZE:
                 await _write(sessionmaker, batch, summary)
     await _write(sessionmaker, batch, summary)
+    if padded:
+        async with sessionmaker() as session, session.begin():
+            added = await TacRepository(session).insert_new([padded[t] for t in sorted(padded)])
+        summary.imported += added
+        summary.padded_not_used = len(padded) - added
     async with sessionmaker() as session:
         summary.tacs_in_database = await TacRepository(session).count()
     return summary
@@ -131,6 +145,6 @@ async def _write(
         return
     async with sessionmaker() as session, session.begin():
         # Sorted by TAC, each batch touches neighbouring index pages.
-        await TacRepository(session).upsert_many([batch[tac] for tac in sorted(batch)])
+        await TacRepository(session).upsert_many([batch[tac][:4] for tac in sorted(batch)])
     summary.imported += len(batch)
     batch.clear()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from babel.dates import format_date
 
-from bot.content.loader import Milestone, Precision, Status
+from bot.content.loader import Content, Milestone, Precision, Source, Status
 from bot.core.i18n import _, _n, current_locale
 
 COUNT_DAYS_UP_TO = 60
@@ -59,19 +60,46 @@ def countdown(milestone: Milestone, today: date) -> str:
     return _n("about {n} month to go", "about {n} months to go", months).format(n=months)
 
 
-def describe(milestone: Milestone, today: date) -> str:
-    """The milestone's sentence for `today`, in the current language."""
+@dataclass(frozen=True, slots=True)
+class Told:
+    """A milestone's sentence for a day, and the sources it states."""
+
+    text: str
+    sources: tuple[Source, ...]
+
+
+def tell(milestone: Milestone, today: date) -> Told:
+    """The milestone's sentence for `today` in the current language, with its sources.
+
+    Before its date: the plan and a countdown. From its date: the past-tense sentence; a
+    plan nobody has confirmed keeps its hedge and its advice (`unconfirmed`), unless a report
+    is known by then, which is told instead, attributed as the content words it."""
     locale = current_locale()
     when = format_milestone_date(milestone, locale)
     postponed = milestone.status is Status.POSTPONED and (
         milestone.postponed_on is None or today >= milestone.postponed_on
     )
-    if has_happened(milestone, today) or postponed:
-        sentence = milestone.after.get(locale).format(date=when)
-        # A plan whose date has passed is not a fact until someone checks it (and marks it
-        # done): the content may be older than the day the bot is answering on.
-        if milestone.status in (Status.UNCONFIRMED, Status.PLANNED):
-            sentence += " " + _("It has not been officially confirmed that this happened on time.")
-        return sentence
-    sentence = milestone.before.get(locale).format(date=when)
-    return f"{sentence.rstrip('.')} ({countdown(milestone, today)})."
+    if not (has_happened(milestone, today) or postponed):
+        sentence = milestone.before.get(locale).format(date=when)
+        return Told(f"{sentence.rstrip('.')} ({countdown(milestone, today)}).", (milestone.source,))
+    sentence = milestone.after.get(locale).format(date=when)
+    if milestone.status not in (Status.UNCONFIRMED, Status.PLANNED):
+        return Told(sentence, (milestone.source,))
+    report = milestone.report_on(today)
+    if report is not None:
+        return Told(report.text.get(locale), (milestone.source, report.source))
+    hedge = milestone.unconfirmed.get(locale) if milestone.unconfirmed else ""
+    return Told(f"{sentence} {hedge}".strip(), (milestone.source,))
+
+
+def describe(milestone: Milestone, today: date) -> str:
+    """The milestone's sentence for `today`, in the current language."""
+    return tell(milestone, today).text
+
+
+def next_milestone(content: Content, today: date) -> Milestone | None:
+    """The next milestone citizens are reminded of that is ahead, as known on `today` (on
+    1/9/2024 that is the 16/9/2024 plan, not yet moved to 16/10/2024)."""
+    known = (content.milestone_on(m.id, today) for m in content.milestones if m.reminders)
+    ahead = [m for m in known if m is not None and m.date > today]
+    return min(ahead, key=lambda m: m.date) if ahead else None

@@ -63,7 +63,7 @@ async def test_polling_conversation_with_inline_buttons(make_app, database_url, 
         assert "16/10/2024" in texts[2]
         await fake.deliver(fake.text_update(42, "/kiemtra nokia 1280"))
         texts = await fake.wait_for_messages(42, 4)
-        assert "Máy: Nokia 1280." in texts[3]
+        assert "Máy Nokia 1280 chỉ dùng được sóng 2G." in texts[3]
     finally:
         await close(channel)
     assert "deleteWebhook" in fake.calls and "answerCallbackQuery" in fake.calls

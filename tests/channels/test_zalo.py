@@ -57,7 +57,7 @@ async def test_polling_conversation(make_app, database_url, fake):
         assert "16/10/2024" in texts[2]
         await fake.deliver(fake.update("u1", "may cua me e la nokia 1280"))
         texts = await fake.wait_for_messages("u1", 4)
-        assert "Máy: Nokia 1280." in texts[3]
+        assert "Máy Nokia 1280 chỉ dùng được sóng 2G." in texts[3]
     finally:
         stop.set()
         await poller

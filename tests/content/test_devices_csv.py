@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.devices import find_device_problems, load_devices
+from bot.content.devices import (
+    COLUMNS,
+    find_brand_problems,
+    find_device_problems,
+    load_brands,
+    load_devices,
+)
 from bot.content.loader import CONTENT_DIR, ContentError
 
 REQUIRED = [
@@ -30,8 +36,8 @@ REQUIRED = [
 
 
 def test_catalogue_is_valid_large_and_covers_common_phones():
-    models = load_devices()
-    assert len(models) >= 150
+    models = load_devices(brands=load_brands())
+    assert len(models) >= 600
     names = {(m.brand, m.model) for m in models}
     missing = [r for r in REQUIRED if r not in names]
     assert not missing
@@ -51,8 +57,10 @@ def test_unconfirmed_phones_are_not_given_a_volte_answer():
     [
         ("Nokia,1280,", "Nokia,1110,", "appears twice"),
         (",yes,no,no,no,", ",yes,no,no,yes,", "has no 4G, so VoLTE is no"),
-        (",GSMArena spec sheet,high", ",GSMArena spec sheet,sure", "confidence"),
-        (",yes,no,no,no,2003,", ",yes,no,maybe,no,2003,", "lte"),
+        (",GSMArena,", ",GSMArena (fact sheet §5.1),", "staff notes"),
+        (",GSMArena,", ",,", "without a source"),
+        (",high,", ",sure,", "confidence"),
+        ("Nokia,1280,", "Nokla,1280,", "not in brands"),
     ],
 )
 def test_broken_catalogue_is_reported(tmp_path: Path, old, new, expected):
@@ -60,7 +68,25 @@ def test_broken_catalogue_is_reported(tmp_path: Path, old, new, expected):
     assert old in text
     broken = tmp_path / "devices.csv"
     broken.write_text(text.replace(old, new, 1), encoding="utf-8")
-    _, problems = find_device_problems(broken)
+    _, problems = find_device_problems(broken, load_brands())
     assert any(expected in p for p in problems), problems
     with pytest.raises(ContentError):
-        load_devices(broken)
+        load_devices(broken, load_brands())
+
+
+def test_sources_shown_to_citizens_are_clean():
+    for entry in load_devices():
+        assert "§" not in entry.source and "NOT CONFIRMED" not in entry.source, entry.name
+
+
+def test_the_header_is_the_documented_one():
+    header = (CONTENT_DIR / "devices.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert tuple(header.split(",")) == COLUMNS
+
+
+def test_broken_brands_are_reported(tmp_path: Path):
+    text = (CONTENT_DIR / "brands.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "brands.yaml"
+    broken.write_text(text.replace("family: [Microsoft]", "family: [Nokla]"), encoding="utf-8")
+    _, problems = find_brand_problems(broken)
+    assert any("unknown brand 'Nokla'" in p for p in problems), problems

@@ -13,6 +13,7 @@ from bot.cli import cli
 from bot.content.loader import (
     CONTENT_DIR,
     REQUIRED_TOPICS,
+    UNSOURCED_TOPICS,
     ContentError,
     find_problems,
     load_content,
@@ -37,13 +38,16 @@ def test_shipped_content_is_valid():
     assert find_problems() == []
     content = load_content()
     assert {t.id for t in content.topics} == set(REQUIRED_TOPICS)
-    assert all(t.source for t in content.topics if t.id not in ("greeting", "fallback"))
+    assert all(t.source for t in content.topics if t.id not in UNSOURCED_TOPICS)
 
 
 def test_no_unconfirmed_number_or_district_office_in_answers():
-    text = " ".join(t.answer.vi + t.answer.en for t in load_content().topics) + " ".join(
-        c.how.vi + (c.phone or "") for c in load_content().contacts
+    content = load_content()
+    text = " ".join(
+        t.answer.vi + t.answer.en + (t.more.vi if t.more else "") for t in content.topics
     )
+    text += " ".join(c.how.vi + (c.phone or "") for c in content.contacts)
+    text += " ".join(v.text.vi for f in content.facts for v in f.versions)
     assert "18001091" not in text.replace(" ", "")  # VinaPhone number: NOT CONFIRMED
     assert "UBND huyện" not in text
     assert "1414" not in text  # checks subscriber info, not the device
@@ -57,9 +61,55 @@ def test_no_unconfirmed_number_or_district_office_in_answers():
         ("timeline.yaml", "status: planned", "status: done", "status done but its date is after"),
         ("timeline.yaml", "date: 2028-09-01", "date: 2020-09-01", "not in date order"),
         ("faq.yaml", "{milestone:cut_2g_only}", "{milestone:nope}", "unknown placeholder"),
+        ("faq.yaml", "{fact:vtf_support}", "{fact:nope}", "unknown placeholder"),
         ("faq.yaml", "follow_ups: [", "follow_ups: [nothing_here, ", "unknown follow-up"),
-        ("timeline.yaml", "as_of: 2026-11-24", "as_of: 2029-01-01", "status planned but its date"),
+        ("timeline.yaml", "as_of: 2026-12-03", "as_of: 2029-01-01", "status planned but its date"),
         ("contacts.yaml", "contacts:", "contacts: [", "not valid YAML"),
+        # A dated fact needs its window: both keys, in order, versions apart.
+        ("facts.yaml", "        until: null\n", "", "until: Field required"),
+        (
+            "facts.yaml",
+            "      - known_from: 2025-07-01\n",
+            "      - text_from: 2025-07-01\n",
+            "known_from: Field required",
+        ),
+        ("scams.yaml", "    known_from: 2026-02-14\n", "", "known_from: Field required"),
+        ("facts.yaml", "until: 2025-02-28", "until: 2025-03-05", "versions overlap"),
+        ("facts.yaml", "until: 2025-02-28", "until: 2020-01-01", "is before known_from"),
+        ("scams.yaml", "known_from: 2026-02-14", "known_from: 2027-01-01", "after as_of"),
+        # A date, a year or an amount written straight into an answer is refused.
+        (
+            "faq.yaml",
+            "Anh/chị đến UBND xã/phường nơi cư trú",
+            "Từ 1/7/2025 anh/chị đến UBND xã",
+            "is a dated claim",
+        ),
+        (
+            "faq.yaml",
+            "Hỗ trợ điện thoại của Nhà nước mà tôi biết",
+            "Hỗ trợ 500.000 đồng của Nhà nước mà tôi biết",
+            "is a dated claim",
+        ),
+        # Sources a citizen can open and trust.
+        (
+            "scams.yaml",
+            '    source:\n      label: "Báo CafeF, 14/2/2026 (tin nhắn giả danh Viettel)"',
+            '    source:\n      label: "CafeF"\n      url: "https://cafef.vn"',
+            "bare home page",
+        ),
+        (
+            "faq.yaml",
+            'url: "https://vnreview.vn/threads/canh-giac-voi-dien-thoai-gia-song-4g.16826"',
+            'url: "https://kenhtingame.com/gaming-gear/a-439696"',
+            "not a source citizens can trust",
+        ),
+        (
+            "timeline.yaml",
+            '    unconfirmed:\n      vi: "Tôi chưa có thông tin chính thức về việc mạng 3G',
+            '    unconfirmed_x:\n      vi: "Tôi chưa có thông tin chính thức về việc mạng 3G',
+            "unconfirmed_x",
+        ),
+        ("examples.yaml", "  about_bot:\n", "  about_bots:\n", "'about_bots' is not a topic"),
     ],
 )
 def test_broken_copy_is_reported(copy, file, old, new, expected):
@@ -68,6 +118,17 @@ def test_broken_copy_is_reported(copy, file, old, new, expected):
     assert any(expected in p for p in problems), problems
     with pytest.raises(ContentError):
         load_content(copy)
+
+
+def test_every_dated_item_has_its_window():
+    """Facts, programmes, contacts, scams and reports all carry known_from and until."""
+    content = load_content()
+    windowed = [v for f in content.facts for v in f.versions]
+    windowed += [v for p in content.programmes for v in p.versions]
+    windowed += [*content.contacts, *content.scams]
+    windowed += [r for m in content.milestones for r in m.reports]
+    assert windowed and all(w.known_from <= content.as_of for w in windowed)
+    assert all(m.known_from <= m.date or m.status == "postponed" for m in content.milestones)
 
 
 def test_placeholder_mismatch_between_languages(copy):

@@ -52,7 +52,7 @@ async def test_quirky_csv(sessions, tmp_path):
     async with sessions() as session:
         tacs = TacRepository(session)
         nokia = await tacs.get("35152404")
-        assert (nokia.brand, nokia.model, nokia.catalogue_key) == ("Nokia", "1280", "nokia 1280")
+        assert (nokia.brand, nokia.model) == ("Nokia", "1280")
         assert (await tacs.get("35000002")).model == "iPhone 6s"
         assert (await tacs.get("01130000")).model == "iPhone 4"
         assert (await tacs.get("35000003")).model == "Redmi Note 8"
@@ -69,7 +69,22 @@ async def test_real_osmocom_export_imports_and_reimports_idempotently(sessions):
     second = await import_tac_file(sessions, OSMOCOM, TacFormat.OSMOCOM)
     assert second.tacs_in_database == first.tacs_in_database
     async with sessions() as session:
-        assert (await TacRepository(session).get("35152404")).model == "1280"
+        tacs = TacRepository(session)
+        assert (await tacs.get("35152404")).model == "1280"
+        # "1194800" (iPhone 4) lost its zero in a spreadsheet; 01194800 is the iPhone 3GS.
+        assert (await tacs.get("01194800")).model == "iPhone 3GS"
+    assert first.padded_not_used > 0
+
+
+async def test_a_zero_padded_tac_never_replaces_an_exact_one(sessions, tmp_path):
+    path = tmp_path / "tac.csv"
+    path.write_text("1194800,Apple,iPhone 4\n01194800,Apple,iPhone 3GS\n1130000,Apple,iPhone 4\n")
+    summary = await import_tac_file(sessions, path, TacFormat.CSV)
+    assert (summary.zero_padded, summary.padded_not_used) == (2, 1)
+    async with sessions() as session:
+        tacs = TacRepository(session)
+        assert (await tacs.get("01194800")).model == "iPhone 3GS"
+        assert (await tacs.get("01130000")).model == "iPhone 4"  # no exact line: the guess
 
 
 async def test_cli_import_shows_a_summary(database_url, tmp_path, monkeypatch):

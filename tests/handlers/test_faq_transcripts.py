@@ -9,27 +9,59 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import cli
-from db.repositories.faq_misses import FaqMissRepository
 from tests.support.chat import Chat
+from tests.support.misses import stored_misses
+from tests.support.texts import word_count
 
 pytestmark = pytest.mark.db
 
 
-async def stored_misses(app):
-    async with app.runner.sessionmaker() as session:
-        return await FaqMissRepository(session).most_frequent()
-
-
-async def test_question_without_diacritics_gets_a_dated_sourced_answer(make_app, database_url):
+async def test_question_without_diacritics_gets_a_short_answer_and_its_sources(
+    make_app, database_url
+):
     chat = Chat(make_app(database_url))
     await chat.send("khi nao thi tat song 2g vay ad")
     assert "16/10/2024" in chat.text
+    assert word_count(chat.text) <= 80  # the answer first, short
+    assert "Nguồn" not in chat.text and "http" not in chat.text
+    assert chat.labels[0] == "Xem thêm"
+    assert "Gặp cán bộ" in chat.labels and "Menu chính" in chat.labels
+    await chat.press("Xem thêm")
     assert "Nguồn:" in chat.text
-    assert "rà soát lần cuối ngày 24/11/2026" in chat.text
     # Each milestone stated brings its own source: the 16/10/2024 cut comes from plo.vn.
     assert "https://plo.vn/" in chat.text
-    assert "Gặp cán bộ" in chat.labels
-    assert "Menu chính" in chat.labels
+    assert chat.text.rstrip().endswith("Thông tin tính đến ngày 3/12/2026.")
+
+
+async def test_the_2g_network_is_told_as_the_press_reported_it(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("khi nao tat song 2g")
+    assert "Theo báo VnExpress" in chat.text and "15/9/2026" in chat.text
+    assert "tin báo chí" in chat.text
+    await chat.press("Xem thêm")
+    assert "https://vnexpress.net/nha-mang-viet-nam-tat-hoan-toan-song-2g-tu-15-9-5120434.html" in (
+        chat.text
+    )
+
+
+async def test_a_message_with_two_questions_answers_the_first_and_offers_the_second(
+    make_app, database_url
+):
+    chat = Chat(make_app(database_url))
+    await chat.send("Khi nào tắt sóng 2G? Nhà tôi là hộ nghèo thì có được hỗ trợ điện thoại không?")
+    assert "16/10/2024" in chat.text  # the timeline
+    assert "Ai được hỗ trợ điện thoại" in chat.labels  # the second question, one press away
+    await chat.press("Ai được hỗ trợ điện thoại")
+    assert "500.000 đồng" in chat.text
+
+
+async def test_only_one_official_button(make_app, database_url):
+    """human_agent as a follow-up and the official button lead to the same place: shown once."""
+    chat = Chat(make_app(database_url))
+    for question in ("ai duoc ho tro dien thoai", "lua dao doi sim", "bot nay cua ai"):
+        await chat.send(question)
+        assert chat.labels.count("Gặp cán bộ") == 1, chat.labels
+        assert "Gặp cán bộ, tổng đài" not in chat.labels
 
 
 async def test_same_question_on_another_day_changes_tense(make_app, database_url):
@@ -47,6 +79,8 @@ async def test_menu_questions_item_offers_topics_and_a_topic_button_answers(make
     assert "gõ câu hỏi" in chat.text
     assert len(chat.labels) >= 6
     await chat.send("1")
+    assert "16/10/2024" in chat.text
+    await chat.press("Xem thêm")
     assert "Nguồn:" in chat.text
 
 
@@ -108,7 +142,8 @@ async def test_english_user_gets_english_answer(make_app, database_url):
     await chat.send("/lang en")
     await chat.send("when will 3G be switched off?")
     assert "September 2028" in chat.text
-    assert "Sources:" in chat.text and "Content last reviewed on 24 November 2026." in chat.text
+    await chat.press("More")
+    assert "Sources:" in chat.text and "Information as of 3 December 2026." in chat.text
 
 
 async def test_misses_are_listed_most_frequent_first(make_app, database_url, monkeypatch):
@@ -131,11 +166,13 @@ async def test_misses_are_listed_most_frequent_first(make_app, database_url, mon
 def test_bot_ask_json_lines():
     result = CliRunner().invoke(
         cli,
-        ["ask", "--json", "--today", "2026-11-24"],
+        ["ask", "--json", "--today", "2026-12-03"],
         input="tat song 2g khi nao\nthoi tiet mai\n",
     )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["topic"] for line in lines] == ["timeline", "fallback"]
-    assert set(lines[0]) == {"question", "topic", "score", "answer"}
-    assert "16/10/2024" in lines[0]["answer"]
+    assert set(lines[0]) == {"question", "topic", "score", "answer", "more", "others"}
+    assert "16/10/2024" in lines[0]["answer"] and "http" not in lines[0]["answer"]
+    assert "Nguồn:" in lines[0]["more"] and "https://plo.vn/" in lines[0]["more"]
+    assert lines[1]["more"] is None

@@ -6,25 +6,13 @@ import pytest
 
 from tests.support.chat import Chat
 from tests.support.flows import router_with_test_flows
+from tests.support.misses import stored_misses
 
 pytestmark = pytest.mark.db
 
-MENU_VI = [
-    "Lộ trình tắt sóng",
-    "Kiểm tra điện thoại",
-    "Đăng ký hỗ trợ",
-    "Nhận nhắc nhở",
-    "Hỏi đáp",
-    "Gặp cán bộ",
-]
-MENU_EN = [
-    "Shutdown timeline",
-    "Check my phone",
-    "Register for support",
-    "Get reminders",
-    "Questions and answers",
-    "Talk to an official",
-]
+# Only what the bot can do today: registration and reminders come with their own issues.
+MENU_VI = ["Lộ trình tắt sóng", "Kiểm tra điện thoại", "Hỏi đáp", "Gặp cán bộ"]
+MENU_EN = ["Shutdown timeline", "Check my phone", "Questions and answers", "Talk to an official"]
 
 
 async def test_start_shows_vietnamese_menu(make_app, database_url):
@@ -38,10 +26,10 @@ async def test_menu_item_by_number_by_label_and_by_label_without_marks(make_app,
     chat = Chat(make_app(database_url))
     await chat.send("/start")
     await chat.send("3")
-    assert "«Đăng ký hỗ trợ»" in chat.text
+    assert chat.text.startswith("Anh/chị cứ gõ câu hỏi")  # "Hỏi đáp"
     await chat.send("menu")
-    await chat.send("dang ky ho tro")
-    assert "«Đăng ký hỗ trợ»" in chat.text
+    await chat.send("hoi dap")
+    assert chat.text.startswith("Anh/chị cứ gõ câu hỏi")
     await chat.send("menu")
     await chat.send("Kiểm tra điện thoại")
     assert "*#06#" in chat.text
@@ -53,9 +41,38 @@ async def test_menu_item_by_number_by_label_and_by_label_without_marks(make_app,
 async def test_number_out_of_range_is_not_taken_as_a_choice(make_app, database_url):
     chat = Chat(make_app(database_url))
     await chat.send("/start")
-    await chat.send("7")
-    assert "«" not in chat.text  # no menu item opened
-    assert "Gặp cán bộ" in chat.labels  # a way on is offered
+    await chat.send("9")
+    assert chat.text == "Anh/chị chọn một số từ 1 đến 4 ạ:"
+    assert chat.labels == MENU_VI  # the same choices, offered again
+    await chat.send("2")
+    assert "*#06#" in chat.text  # and a number in range still works
+    assert await stored_misses(chat.app) == []  # bare numbers are not questions we missed
+
+
+async def test_a_number_with_nothing_offered_asks_to_choose(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("/lang vi")  # answered with a single button
+    await chat.send("5")
+    assert "chọn" in chat.text
+    assert chat.labels == MENU_VI
+
+
+async def test_old_register_and_reminder_buttons_say_what_there_is_today(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("Đăng ký hỗ trợ", payload="menu:register")
+    assert "UBND xã/phường" in chat.text and "sắp" not in chat.text
+    await chat.send("Nhận nhắc nhở", payload="menu:reminders")
+    assert "chưa gửi được tin nhắc lịch" in chat.text
+    assert "Mốc sắp tới: Theo kế hoạch, mạng 3G sẽ tắt từ tháng 9/2028" in chat.text
+
+
+@pytest.mark.parametrize("word", ["/help", "trợ giúp", "tro giup", "hướng dẫn", "huong dan"])
+async def test_help_says_what_the_bot_can_do(make_app, database_url, word):
+    chat = Chat(make_app(database_url))
+    await chat.send(word)
+    assert chat.text.startswith("Tôi có thể giúp anh/chị:")
+    assert "*#06#" in chat.text and "quay lại" in chat.text and "thoát" in chat.text
+    assert chat.labels == MENU_VI
 
 
 async def test_language_switch_is_stored(make_app, database_url):
@@ -85,13 +102,27 @@ async def test_each_user_has_their_own_language(make_app, database_url):
 
 async def test_cancel_leaves_a_flow_in_any_spelling(make_app, database_url):
     chat = Chat(make_app(database_url, router=router_with_test_flows()))
-    for word in ("hủy", "Huy", "cancel", "HỦY"):
+    for word in ("hủy", "Huy", "cancel", "HỦY", "thoát", "thoat", "thôi", "dừng", "Dừng lại"):
         await chat.send("/survey")
         await chat.send(word)
-        assert chat.text.startswith("Đã hủy")
+        assert chat.text.startswith("Đã dừng"), word
         assert chat.labels == MENU_VI
         await chat.send("Lan")  # no longer in the form: not taken as a name
         assert "Which village?" not in chat.text
+
+
+async def test_dung_without_marks_is_not_taken_for_stop(make_app, database_url):
+    """ "dung" is also "đúng" (right) and "dùng" (use): only "dừng" stops a flow."""
+    chat = Chat(make_app(database_url, router=router_with_test_flows()))
+    await chat.send("/survey")
+    await chat.send("dung")
+    assert chat.text == "Which village?"
+
+
+async def test_back_outside_a_flow_shows_the_menu(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("quay lại")
+    assert chat.labels == MENU_VI
 
 
 async def test_cancel_outside_a_flow(make_app, database_url):

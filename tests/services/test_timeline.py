@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.core.i18n import use_locale
-from bot.services.timeline import describe, format_milestone_date, has_happened
+from bot.services.timeline import describe, format_milestone_date, has_happened, next_milestone
 
 pytestmark = pytest.mark.usefixtures("catalogs")
 
@@ -30,12 +30,11 @@ def test_month_precision_countdown_and_unconfirmed_hedge(content):
         assert format_milestone_date(network) == "tháng 9/2026"
         assert "còn khoảng 3 tháng nữa" in describe(network, date(2026, 6, 10))
         assert "dự kiến trong tháng này" in describe(network, date(2026, 9, 10))
-        # Planned for after 15/9/2026: by the 20th it is past, and not confirmed.
+        # From 15/9/2026 it is past: the press report is told, attributed and hedged.
         assert has_happened(network, date(2026, 9, 20))
-        assert "chưa có xác nhận chính thức" in describe(network, date(2026, 9, 20))
-        late = describe(network, date(2026, 11, 24))
-        assert "chưa có xác nhận chính thức" in late
-        assert "còn" not in late
+        reported = describe(network, date(2026, 9, 20))
+        assert reported.startswith("Theo báo VnExpress") and "tin báo chí" in reported
+        assert "còn" not in describe(network, date(2026, 11, 24))
 
 
 def test_3g_is_still_ahead_on_the_check_date(content):
@@ -56,11 +55,36 @@ def test_postponed_milestone_says_so(content):
 
 
 def test_a_plan_whose_date_has_passed_is_not_told_as_done(content):
-    """The content may be older than the day: a passed `planned` date gets the hedge."""
+    """The content may be older than the day: a passed `planned` date owns its uncertainty
+    and gives something to do."""
     with use_locale("vi"):
         late = describe(content.milestone("network_3g_off"), date(2028, 10, 1))
-    assert "chưa có xác nhận chính thức" in late
-    assert "đã tắt" not in late and "(còn" not in late
+    assert "Tôi chưa có thông tin chính thức" in late
+    assert "hỏi nhà mạng" in late and "gọi được qua 4G" in late
+    assert "đã tắt" not in late.replace("đã tắt hay chưa", "") and "(còn" not in late
+
+
+def test_without_a_report_a_passed_plan_keeps_its_hedge(content):
+    network = content.milestone("network_2g_off").model_copy(update={"reports": ()})
+    with use_locale("vi"):
+        text = describe(network, date(2026, 9, 20))
+    assert "Tôi chưa có thông tin chính thức" in text
+
+
+def test_a_milestone_is_not_told_before_it_was_announced(content):
+    assert content.milestone_on("network_3g_off", date(2024, 6, 1)) is None
+    assert content.milestone_on("network_3g_off", date(2024, 7, 5)) is not None
+
+
+def test_the_next_milestone_is_always_ahead(content):
+    for today, expected in [
+        (date(2024, 9, 1), "cut_2g_only_planned"),  # 16/9/2024, not yet postponed
+        (date(2024, 9, 20), "cut_2g_only"),
+        (date(2026, 12, 3), "network_3g_off"),
+        (date(2028, 10, 1), None),
+    ]:
+        upcoming = next_milestone(content, today)
+        assert (upcoming.id if upcoming else None) == expected, today
 
 
 def test_before_the_postponement_was_decided_the_original_date_is_told(content):
@@ -69,4 +93,4 @@ def test_before_the_postponement_was_decided_the_original_date_is_told(content):
         early = describe(content.milestone_on("cut_2g_only", date(2024, 9, 1)), date(2024, 9, 1))
         assert "16/9/2024" in early and "còn 15 ngày nữa" in early and "16/10" not in early
         later = describe(content.milestone_on("cut_2g_only", date(2024, 9, 20)), date(2024, 9, 20))
-        assert later.startswith("Từ 16/10/2024 (lùi từ 16/9/2024") and "còn 26 ngày nữa" in later
+        assert later.startswith("Từ 16/10/2024") and "còn 26 ngày nữa" in later
