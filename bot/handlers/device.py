@@ -330,10 +330,11 @@ async def _show_more(ctx: TurnContext, ref: str) -> None:
         if verdict in {v.value for v in Verdict}:
             result = DeviceResult(query="", kind="unknown", valid=True, verdict=Verdict(verdict),
                                   confidence=confidence, source=QUIZ_SOURCE)  # fmt: skip
-    if result is None:
+    more = verdict_answer(ctx, result).more if result is not None else None
+    if result is None or more is None:
         await on_stale_payload(ctx)
         return
-    ctx.reply(verdict_answer(ctx, result).more, _next_steps(result, with_more=False))
+    ctx.reply(more, _next_steps(result, with_more=False))
 
 
 async def give_verdict(ctx: TurnContext, result: DeviceResult, *, kind: str | None = None) -> None:
@@ -346,7 +347,7 @@ async def give_verdict(ctx: TurnContext, result: DeviceResult, *, kind: str | No
 def _next_steps(result: DeviceResult, *, with_more: bool) -> list[Button]:
     buttons: list[Button] = []
     ref = _more_ref(result)
-    if with_more and ref is not None:
+    if with_more and ref is not None and result.source:
         buttons.append(more_button(f"{PAYLOAD}:more:{ref}", details=True))
     if result.verdict in AFFECTED:
         buttons += [

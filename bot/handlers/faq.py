@@ -64,7 +64,8 @@ def answer_topic(ctx: TurnContext, topic_id: str, answer: FaqAnswer | None = Non
         return
     if answer is None:
         rendered = faq.render(topic_id, ctx.today)
-        text, has_more, details = rendered.first, True, rendered.details is not None
+        text, has_more = rendered.first, rendered.more is not None
+        details = rendered.details is not None
         others: tuple[str, ...] = ()
     else:
         text, has_more, details = answer.text, answer.more is not None, answer.has_details
@@ -121,6 +122,9 @@ async def on_topic_button(ctx: TurnContext) -> None:
         reply_stale(ctx)
         return
     rendered = ctx.services.faq.render(topic_id, ctx.today)
+    if rendered.more is None:
+        reply_stale(ctx)
+        return
     follow_ups = ctx.services.faq.topic(topic_id).follow_ups  # type: ignore[union-attr]
     ctx.reply(rendered.more, [*(topic_button(ctx, t) for t in follow_ups), menu_button()])
 

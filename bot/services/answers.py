@@ -37,11 +37,14 @@ class Answer:
     first: str
     details: str | None
     footer: str
+    sourced: bool = True  # False when the answer states nothing a source stands behind
 
     @property
-    def more(self) -> str:
-        """The text behind the button."""
-        return f"{self.details}\n\n{self.footer}" if self.details else self.footer
+    def more(self) -> str | None:
+        """The text behind the button; None when there is nothing to put there."""
+        if self.details:
+            return f"{self.details}\n\n{self.footer}"
+        return self.footer if self.sourced else None
 
 
 class AnswerRenderer:
@@ -64,11 +67,12 @@ class AnswerRenderer:
         first_text, more_text = texts
         first = self.render(first_text, today, values)
         details = self.render(more_text, today, values) if more_text is not None else None
-        stated = [*sources, *first.sources, *(details.sources if details else ())]
+        stated = _unique([*sources, *first.sources, *(details.sources if details else ())])
         return Answer(
             first=self._with_stale_notice(first.text, today) if stale_notice else first.text,
             details=details.text if details and details.text else None,
-            footer=self.footer(_unique(stated), today),
+            footer=self.footer(stated, today),
+            sourced=bool(stated),
         )
 
     def topic(self, topic: Topic, today: date) -> Answer:

@@ -62,6 +62,7 @@ async def test_only_one_official_button(make_app, database_url):
         await chat.send(question)
         assert chat.labels.count("Gặp cán bộ") == 1, chat.labels
         assert "Gặp cán bộ, tổng đài" not in chat.labels
+    assert "Nguồn" not in chat.labels  # about the bot: nothing a source stands behind
 
 
 async def test_same_question_on_another_day_changes_tense(make_app, database_url):

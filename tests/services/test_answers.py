@@ -64,8 +64,9 @@ def test_old_content_says_it_may_be_out_of_date(content):
                                      stale_after_days=7).first  # fmt: skip
 
 
-def test_greeting_has_no_source(content):
-    assert "Nguồn" not in answer(content, "greeting").more
+def test_an_answer_without_sources_has_nothing_behind_a_button(content):
+    for topic_id in ("greeting", "about_bot", "fallback"):
+        assert answer(content, topic_id).more is None
 
 
 def test_an_item_outside_its_window_drops_its_line(content):
