@@ -10,16 +10,14 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-from db import migrate
-
-TABLES_CHILD_FIRST = (
-    "processed_updates",
-    "device_checks",
-    "tac_models",
-    "faq_misses",
-    "conversations",
-    "users",
+from db import (
+    migrate,
+    models,  # noqa: F401 - registers every table on Base.metadata
 )
+from db.base import Base
+
+# Every table of the models, children first: a new table is emptied between tests too.
+TABLES_CHILD_FIRST = tuple(table.name for table in reversed(Base.metadata.sorted_tables))
 
 
 def migrated_sqlite_template(folder: Path) -> Path:
