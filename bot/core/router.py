@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from bot.core.text import fold
 
 # A number typed alone: outside a form it can only mean a choice ("9" under a six-item menu).
-BARE_NUMBER = re.compile(r"\d{1,3}[.)]?")
+BARE_NUMBER = re.compile(r"\d{1,2}[.)]?")  # "105" alone may be a Nokia 105
 
 if TYPE_CHECKING:
     from bot.core.context import TurnContext
