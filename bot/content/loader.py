@@ -50,7 +50,9 @@ REQUIRED_TOPICS = (
     "subscribe",
     "fallback",
 )
-UNSOURCED_TOPICS = ("greeting", "about_bot", "fallback")
+# Answers that state nothing a source stands behind (the bot's own greeting, what it is, what
+# it keeps): what they say of dated facts comes with the facts' own sources.
+UNSOURCED_TOPICS = ("greeting", "about_bot", "data_privacy", "fallback")
 REQUIRED_MILESTONES = (
     "import_ban_non4g",
     "block_uncertified_2g",
@@ -313,6 +315,10 @@ class Content(_Model):
                 milestone = earlier
         return milestone if today >= milestone.known_from else None
 
+    def programme(self, programme_id: str) -> Programme:
+        """The programme with this id."""
+        return next(p for p in self.programmes if p.id == programme_id)
+
     def fact(self, fact_id: str) -> Fact:
         """The fact with this id."""
         return next(f for f in self.facts if f.id == fact_id)
@@ -448,8 +454,6 @@ def _milestone_problems(content: Content) -> list[str]:
                 text = getattr(m, field_name).get(locale)
                 if placeholders(text) != {"date"}:
                     problems.append(f"{where}.{field_name}.{locale}: must contain {{date}} only")
-        if m.known_from > m.date and m.status is not Status.POSTPONED:
-            problems.append(f"{where}: known_from is after the milestone's own date")
         if m.status is Status.POSTPONED:
             target = next((x for x in content.milestones if x.id == m.postponed_to), None)
             if target is None:
@@ -491,7 +495,9 @@ def _window_problems(content: Content) -> list[str]:
     for where, window in windowed:
         if window.until is not None and window.until < window.known_from:
             problems.append(f"{where}: until {window.until} is before known_from")
-        if window.known_from > content.as_of:
+        # A fact may have a version for after a planned date (worded as a plan); what was
+        # reported or seen cannot be known after the content was checked.
+        if window.known_from > content.as_of and isinstance(window, (Report, Scam, Contact)):
             problems.append(f"{where}: known_from is after as_of {content.as_of}")
     return problems
 
@@ -527,6 +533,7 @@ def _text_problems(content: Content) -> list[str]:
     problems: list[str] = []
     milestone_ids = {m.id for m in content.milestones}
     fact_ids = {f.id for f in content.facts}
+    programme_ids = {p.id for p in content.programmes}
     for where, text, allowed in _texts(content):
         vi, en = placeholders(text.vi), placeholders(text.en)
         if vi != en:
@@ -538,6 +545,7 @@ def _text_problems(content: Content) -> list[str]:
             known = (
                 (kind == "milestone" and arg in milestone_ids)
                 or (kind == "fact" and arg in fact_ids)
+                or (kind == "programme" and arg in programme_ids)
                 or (not arg and (kind in LIST_PLACEHOLDERS or kind in allowed))
             )
             if not known:

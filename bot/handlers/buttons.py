@@ -16,7 +16,7 @@ def menu_button() -> Button:
 
 def official_button() -> Button:
     """Where to find a person: one button, whatever offers it."""
-    return Button(_("Talk to an official"), OFFICIAL)
+    return Button(_("Where to ask"), OFFICIAL)
 
 
 def more_button(payload: str, *, details: bool) -> Button:

@@ -14,13 +14,14 @@ from bot.core.router import Router
 from bot.handlers.buttons import menu_button, more_button, official_button
 from bot.handlers.common import on_stale_payload
 from bot.services.answers import Answer
-from bot.services.device_names import model_key
 from bot.services.device_quiz import QUESTIONS, next_question, quiz_verdict
 from bot.services.devices import (
     AFFECTED,
+    DeviceCatalogue,
     DeviceResult,
     MatchKind,
     Verdict,
+    entry_ref,
     result_for_model,
 )
 from bot.services.imei import NumberKind, read_number
@@ -109,7 +110,8 @@ def _did_not_recognise(result: DeviceResult) -> str:
         )
     return _(
         "I did not recognise a phone model in that. Please type the brand and model "
-        "(for example: Nokia 105 4G), the IMEI, or answer a few questions."
+        '(for example: Nokia 105 4G) or the IMEI, or choose "I don\'t know the model" to answer '
+        "a few questions."
     )
 
 
@@ -121,8 +123,8 @@ async def _unknown_model(ctx: TurnContext, result: DeviceResult) -> None:
     if result.kind == "imei":
         first = _("This IMEI belongs to a {name}. I do not know this model's networks yet.")
     else:
-        first = _("I do not know the {name} yet.")
-    more = _("A few questions will tell us more; I have noted the model so it can be added.")
+        first = _("I have no information on the {name} yet.")
+    more = _("The model has been noted so that it can be added. Please answer a few questions:")
     ctx.reply(f"{first.format(name=name)} {more}")
     start_quiz(ctx, phone=name)
 
@@ -169,7 +171,7 @@ def _ask_which_variant(ctx: TurnContext, result: DeviceResult) -> None:
             "This name covers several phones, and they are not affected in the same way. "
             'Which one is it? Look for "4G" printed on the phone, under the battery or on '
             "the box. Another test: put in a SIM with mobile data and try to go online; a phone "
-            "that cannot go online has no 4G."
+            "that cannot go online most likely has no 4G (or its mobile data is off)."
         ),
         [*buttons, quiz_button(), menu_button()],
     )
@@ -309,12 +311,13 @@ def verdict_answer(ctx: TurnContext, result: DeviceResult) -> Answer:
     return render_verdict(ctx.services.faq.renderer, result, ctx.today)
 
 
-def _more_ref(result: DeviceResult) -> str | None:
+def _more_ref(result: DeviceResult, catalogue: DeviceCatalogue) -> str | None:
     """What the "more" button must find again: the catalogue entry, or the quiz's verdict."""
     if result.source == QUIZ_SOURCE:
         return f"q:{result.verdict.value}:{result.confidence}"
     if result.in_catalogue and result.brand and result.model:
-        return "m:" + model_key(result.brand, result.model)
+        entry = catalogue.get(result.brand, result.model)
+        return "m:" + entry_ref(entry) if entry is not None else None
     return None
 
 
@@ -322,7 +325,7 @@ async def _show_more(ctx: TurnContext, ref: str) -> None:
     kind, _sep, rest = ref.partition(":")
     result: DeviceResult | None = None
     if kind == "m":
-        entry = ctx.services.devices.catalogue.by_key(rest)
+        entry = ctx.services.devices.catalogue.by_ref(rest)
         if entry is not None:
             result = result_for_model(entry.name, "model", entry)
     elif kind == "q":
@@ -334,24 +337,27 @@ async def _show_more(ctx: TurnContext, ref: str) -> None:
     if result is None or more is None:
         await on_stale_payload(ctx)
         return
-    ctx.reply(more, _next_steps(result, with_more=False))
+    ctx.reply(more, _next_steps(ctx, result, with_more=False))
 
 
 async def give_verdict(ctx: TurnContext, result: DeviceResult, *, kind: str | None = None) -> None:
     """Answer with the verdict and the next steps, and store the check for the user."""
     await ctx.services.devices.record(user_id=ctx.user.id, result=result, kind=kind)
     ctx.finish()
-    ctx.reply(verdict_answer(ctx, result).first, _next_steps(result, with_more=True))
+    answer = verdict_answer(ctx, result)
+    # "Xem thêm" when there are details, or a source beyond the person's own answers.
+    worth_it = answer.details is not None or result.source not in (None, QUIZ_SOURCE)
+    ctx.reply(answer.first, _next_steps(ctx, result, with_more=worth_it))
 
 
-def _next_steps(result: DeviceResult, *, with_more: bool) -> list[Button]:
+def _next_steps(ctx: TurnContext, result: DeviceResult, *, with_more: bool) -> list[Button]:
     buttons: list[Button] = []
-    ref = _more_ref(result)
-    if with_more and ref is not None and result.source:
+    ref = _more_ref(result, ctx.services.devices.catalogue)
+    if with_more and ref is not None:
         buttons.append(more_button(f"{PAYLOAD}:more:{ref}", details=True))
     if result.verdict in AFFECTED:
         buttons += [
-            Button(_("Cheap 4G phones"), "faq:phone_cost"),
+            Button(_("Price of a 4G phone"), "faq:phone_cost"),
             Button(_("Who gets support"), "faq:support_eligibility"),
             Button(_("Keep my number"), "faq:keep_number"),
         ]

@@ -76,6 +76,8 @@ def register(router: Router) -> None:
     router.command("menu", show_menu)
     router.command("help", show_help)
     router.command("trogiup", show_help)
-    for word in ("menu", "menu chính", "trợ giúp", "hướng dẫn", "help"):
-        router.word(word, show_help if word not in ("menu", "menu chính") else show_menu)
+    for word in ("menu", "menu chính", "các mục chính", "mục chính"):
+        router.word(word, show_menu)
+    for word in ("trợ giúp", "hướng dẫn", "help"):
+        router.word(word, show_help)
     router.payload(MENU, on_menu_item)

@@ -1,9 +1,10 @@
 """Content texts filled in for a day: dated items picked by their windows, milestones in the
 right tense, sources collected, and the answer split into a short first message and details.
 
-A placeholder stands for a windowed item ({fact:ID}, {milestone:ID}, {programmes}, {scams},
-{contacts}, {next_milestone}); a line whose item does not hold on the day is left out, so an
-answer never states what was not yet known, or no longer true, on the day it is read.
+A placeholder stands for a windowed item ({fact:ID}, {milestone:ID}, {programmes},
+{programme:ID}, {scams}, {contacts}, {next_milestone}); a line whose item does not hold on
+the day is left out, so an answer never states what was not yet known, or no longer true, on
+the day it is read.
 """
 
 from __future__ import annotations
@@ -153,8 +154,9 @@ class AnswerRenderer:
             if version is None:
                 return Rendered("", ())
             return Rendered(version.text.get(locale), (version.source or fact.source,))
-        if kind == "programmes":
-            held = [(p, p.on(today)) for p in content.programmes]
+        if kind in ("programmes", "programme"):
+            chosen = [content.programme(arg)] if arg else content.programmes
+            held = [(p, p.on(today)) for p in chosen]
             lines = [f"• {p.name.get(locale)}: {v.text.get(locale)}" for p, v in held if v]
             return Rendered("\n".join(lines), tuple(v.source or p.source for p, v in held if v))
         if kind == "scams":

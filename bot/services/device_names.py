@@ -148,10 +148,11 @@ def _looks_like_a_phone(mention: BrandMention, words: Sequence[str]) -> bool:
     return before in PHONE_WORDS or is_model_code(after)
 
 
-def model_key(brand: str, model: str) -> str:
-    """The key that links a TAC table's model to a catalogue entry: brand and compact name,
-    without what stands in parentheses ("iPhone 4S (A1387)" → "apple|iphone4s")."""
-    name = compact(_PARENTHESES.sub(" ", model))
+def model_key(brand: str, model: str, *, keep_parentheses: bool = False) -> str:
+    """A brand and a compact model name: the key that links a TAC table's model to a
+    catalogue entry. What stands in parentheses is left out ("iPhone 4S (A1387)" →
+    "apple|iphone4s"), unless `keep_parentheses` ("3210 (2024)" is not the "3210")."""
+    name = compact(model if keep_parentheses else _PARENTHESES.sub(" ", model))
     brand_word = compact(brand)
     if name.startswith(brand_word) and len(name) > len(brand_word):
         name = name[len(brand_word) :]

@@ -7,6 +7,7 @@ as whole tokens: the owner of an old phone is never told about someone else's ph
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -402,6 +403,11 @@ def result_for_model(
     )
 
 
+def entry_ref(model: DeviceModel) -> str:
+    """A short, stable name for one catalogue entry (fits a Telegram button's 64 bytes)."""
+    return hashlib.sha1(f"{model.brand}|{model.model}".encode()).hexdigest()[:12]
+
+
 class DeviceCatalogue:
     """The model catalogue with its matcher and TAC-link keys (one per process)."""
 
@@ -410,31 +416,35 @@ class DeviceCatalogue:
         self.registry = registry
         self.matcher = ModelMatcher(self.models, registry)
         self._by_name = {(m.brand, m.model): m for m in self.models}
+        self._by_ref = {entry_ref(m): m for m in self.models}
         self._by_key: dict[str, DeviceModel | None] = {}
         for entry in self.models:
             for alias in (entry.model, *entry.aliases):
                 key = model_key(entry.brand, alias)
                 known = self._by_key.get(key, entry)
-                # A name shared by models with different verdicts links to none of them.
+                # A name shared by models with different verdicts links to none of them:
+                # "3210" without its year is the 1999 phone or the 2024 one.
                 same = known is not None and verdict_for(known) is verdict_for(entry)
                 self._by_key[key] = entry if key not in self._by_key or same else None
-        for entry in self.models:  # the canonical name always wins over an alias
-            self._by_key[model_key(entry.brand, entry.model)] = entry
+        for entry in self.models:  # the full canonical name always wins
+            self._by_key[model_key(entry.brand, entry.model, keep_parentheses=True)] = entry
 
     def get(self, brand: str, model: str) -> DeviceModel | None:
         """The entry with this exact brand and model name."""
         return self._by_name.get((brand, model))
 
-    def by_key(self, key: str) -> DeviceModel | None:
-        """The entry a `model_key` names, if exactly one does."""
-        return self._by_key.get(key)
+    def by_ref(self, ref: str) -> DeviceModel | None:
+        """The entry an `entry_ref` names (None after a catalogue change removed it)."""
+        return self._by_ref.get(ref)
 
     def for_tac_model(self, brand: str, model: str) -> DeviceModel | None:
-        """The entry a TAC table's (brand, model) names: same brand family, same name."""
-        for name in sorted(self.registry.family(brand)):
-            entry = self._by_key.get(model_key(name, model))
-            if entry is not None:
-                return entry
+        """The entry a TAC table's (brand, model) names: same brand family, the same name in
+        full, or without what stands in parentheses when that names one verdict."""
+        for keep in (True, False):
+            for name in sorted(self.registry.family(brand)):
+                entry = self._by_key.get(model_key(name, model, keep_parentheses=keep))
+                if entry is not None:
+                    return entry
         return None
 
     def check_model(self, query: str) -> DeviceResult | None:

@@ -41,9 +41,9 @@ def test_piped_start_shows_the_vietnamese_menu(env, tmp_path):
     result = run_bot(["chat", "--user", "an"], "/start\n1\n", env, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "Xin chào" in out
+    assert "Chào anh/chị ạ" in out
     assert "  1. Lộ trình tắt sóng" in out
-    assert "  4. Gặp cán bộ" in out
+    assert "  4. Nơi hỏi trực tiếp" in out
     assert "> 1\n" in out
     assert "16/10/2024" in out  # "1" opened the timeline
     assert "\x1b[" not in out  # plain text when not a terminal
@@ -53,7 +53,7 @@ def test_locale_option_shows_english(env, tmp_path):
     result = run_bot(["chat", "--user", "bo", "--locale", "en"], "/start\n", env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1. Shutdown timeline" in result.stdout
-    assert "4. Talk to an official" in result.stdout
+    assert "4. Where to ask" in result.stdout
 
 
 def test_identity_keeps_state_between_runs(env, tmp_path):
@@ -61,7 +61,7 @@ def test_identity_keeps_state_between_runs(env, tmp_path):
     result = run_bot(["chat", "--user", "ca"], "2\n", env, tmp_path)
     assert "I will write to you in English from now on." in result.stdout
     other = run_bot(["chat", "--user", "da"], "/start\n", env, tmp_path)
-    assert "Xin chào" in other.stdout
+    assert "Chào anh/chị ạ" in other.stdout
 
 
 def test_bad_options_are_explained(env, tmp_path):

@@ -55,7 +55,7 @@ async def test_polling_conversation_with_inline_buttons(make_app, database_url, 
     try:
         await fake.deliver(fake.text_update(42, "/start"))
         texts = await fake.wait_for_messages(42, 2)
-        assert "Xin chào" in texts[0]
+        assert "Chào anh/chị ạ" in texts[0]
         keyboard = fake.keyboards_to(42)[1]["inline_keyboard"]
         assert keyboard[0][0] == {"text": "Lộ trình tắt sóng", "callback_data": "menu:timeline"}
         await fake.deliver(fake.button_update(42, "menu:timeline"))
@@ -111,7 +111,7 @@ async def test_long_text_split_retry_after_and_blocked(make_app, database_url, f
     channel = await make_channel(app, fake, polling=False)
     try:
         long_text = "\n".join(f"Dòng {i}: " + "chữ " * 40 for i in range(120))
-        await channel.send_reply(5, Reply(long_text, (Button("Menu chính", "menu"),)))
+        await channel.send_reply(5, Reply(long_text, (Button("Các mục chính", "menu"),)))
         parts = fake.texts_to(5)
         assert len(parts) > 2 and all(len(p) <= 4096 for p in parts)
         assert "\n".join(parts) == long_text
@@ -149,8 +149,8 @@ async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir):
         try:
             await fake.deliver(fake.text_update(77, "/start"))
             await zalo.deliver(zalo.update("z77", "/start"))
-            assert "Xin chào" in (await fake.wait_for_messages(77, 2, timeout=60))[0]
-            assert "Xin chào" in (await zalo.wait_for_messages("z77", 2, timeout=60))[0]
+            assert "Chào anh/chị ạ" in (await fake.wait_for_messages(77, 2, timeout=60))[0]
+            assert "Chào anh/chị ạ" in (await zalo.wait_for_messages("z77", 2, timeout=60))[0]
             async with httpx.AsyncClient() as client:
                 metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
             assert 'bot_incoming_updates_total{channel="telegram"} 1.0' in metrics

@@ -50,7 +50,7 @@ async def test_polling_conversation(make_app, database_url, fake):
     try:
         await fake.deliver(fake.update("u1", "/start"))
         texts = await fake.wait_for_messages("u1", 2)
-        assert "Xin chào" in texts[0]
+        assert "Chào anh/chị ạ" in texts[0]
         assert "  1. Lộ trình tắt sóng" in texts[1]  # buttons as numbered choices
         await fake.deliver(fake.update("u1", "1"))
         texts = await fake.wait_for_messages("u1", 3)
@@ -242,7 +242,7 @@ async def test_bot_run_polls_zalo_and_stops_cleanly_on_sigterm(fake, tmp_path, l
     try:
         await fake.deliver(fake.update("r1", "/start"))
         texts = await fake.wait_for_messages("r1", 2, timeout=60)
-        assert "Xin chào" in texts[0]
+        assert "Chào anh/chị ạ" in texts[0]
         async with httpx.AsyncClient() as client:
             health = await client.get(f"http://127.0.0.1:{port}/healthz")
         assert health.status_code == 200

@@ -20,7 +20,7 @@ async def test_two_runners_first_contact_creates_one_user(make_app, database_url
     replies = await asyncio.gather(
         *(app.runner.handle(Incoming(channel="zalo", user_id="u1", text="/start")) for app in apps)
     )
-    assert all(r and "Xin chào" in r[0].text for r in replies)
+    assert all(r and "Chào anh/chị ạ" in r[0].text for r in replies)
     assert all(app.runner.errors == 0 for app in apps)
     async with apps[0].runner.sessionmaker() as session:
         count = await session.scalar(select(func.count()).select_from(User))

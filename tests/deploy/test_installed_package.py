@@ -80,7 +80,7 @@ def test_the_installed_package_migrates_checks_and_answers(installed, tmp_path, 
 
     chat = run_bot(["chat"], env, app, stdin="/start\n")
     assert chat.returncode == 0, chat.stderr
-    assert "Xin chào" in chat.stdout  # the compiled Vietnamese catalog was found
+    assert "Chào anh/chị ạ" in chat.stdout  # the compiled Vietnamese catalog was found
     assert list((app / "var" / "cache").glob("faq-model-*.npz"))
 
 

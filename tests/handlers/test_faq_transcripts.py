@@ -25,11 +25,11 @@ async def test_question_without_diacritics_gets_a_short_answer_and_its_sources(
     assert word_count(chat.text) <= 80  # the answer first, short
     assert "Nguồn" not in chat.text and "http" not in chat.text
     assert chat.labels[0] == "Xem thêm"
-    assert "Gặp cán bộ" in chat.labels and "Menu chính" in chat.labels
+    assert "Nơi hỏi trực tiếp" in chat.labels and "Các mục chính" in chat.labels
     await chat.press("Xem thêm")
     assert "Nguồn:" in chat.text
-    # Each milestone stated brings its own source: the 16/10/2024 cut comes from plo.vn.
-    assert "https://plo.vn/" in chat.text
+    # Each milestone stated brings its own source: the 16/10/2024 cut comes from Vietbao.
+    assert "https://vietbao.vn/tat-song-dien-thoai-2g-tu-16-10" in chat.text
     assert chat.text.rstrip().endswith("Thông tin tính đến ngày 3/12/2026.")
 
 
@@ -60,8 +60,8 @@ async def test_only_one_official_button(make_app, database_url):
     chat = Chat(make_app(database_url))
     for question in ("ai duoc ho tro dien thoai", "lua dao doi sim", "bot nay cua ai"):
         await chat.send(question)
-        assert chat.labels.count("Gặp cán bộ") == 1, chat.labels
-        assert "Gặp cán bộ, tổng đài" not in chat.labels
+        assert chat.labels.count("Nơi hỏi trực tiếp") == 1, chat.labels
+        assert "Nơi hỏi trực tiếp, tổng đài" not in chat.labels
     assert "Nguồn" not in chat.labels  # about the bot: nothing a source stands behind
 
 
@@ -70,7 +70,7 @@ async def test_same_question_on_another_day_changes_tense(make_app, database_url
     await chat.send("/start")
     await chat.press("Lộ trình tắt sóng")
     assert "còn 12 ngày nữa" in chat.text
-    assert "sẽ bị ngừng phục vụ" in chat.text
+    assert "sẽ không gọi đi, nghe gọi đến" in chat.text
 
 
 async def test_menu_questions_item_offers_topics_and_a_topic_button_answers(make_app, database_url):
@@ -88,7 +88,7 @@ async def test_menu_questions_item_offers_topics_and_a_topic_button_answers(make
 async def test_talk_to_an_official_lists_only_confirmed_contacts(make_app, database_url):
     chat = Chat(make_app(database_url))
     await chat.send("/start")
-    await chat.press("Gặp cán bộ")
+    await chat.press("Nơi hỏi trực tiếp")
     assert "UBND xã/phường" in chat.text
     assert "huyện" not in chat.text.replace("không còn cấp huyện", "")
 
@@ -119,7 +119,7 @@ async def test_only_emoji_gets_topics_to_choose_and_is_not_logged(make_app, data
     chat = Chat(app)
     await chat.send("😀😀 ???")
     assert "chưa chắc" in chat.text
-    assert "Gặp cán bộ" in chat.labels
+    assert "Nơi hỏi trực tiếp" in chat.labels
     assert await stored_misses(app) == []
 
 
@@ -135,7 +135,7 @@ async def test_unclear_question_offers_closest_topics_and_an_official(make_app, 
     await chat.send("máy thì sao ạ")  # about a phone, but which question?
     assert "chưa chắc" in chat.text
     assert 2 <= len(chat.labels) <= 5
-    assert "Gặp cán bộ" in chat.labels
+    assert "Nơi hỏi trực tiếp" in chat.labels
 
 
 async def test_english_user_gets_english_answer(make_app, database_url):
@@ -175,5 +175,5 @@ def test_bot_ask_json_lines():
     assert [line["topic"] for line in lines] == ["timeline", "fallback"]
     assert set(lines[0]) == {"question", "topic", "score", "answer", "more", "others"}
     assert "16/10/2024" in lines[0]["answer"] and "http" not in lines[0]["answer"]
-    assert "Nguồn:" in lines[0]["more"] and "https://plo.vn/" in lines[0]["more"]
+    assert "Nguồn:" in lines[0]["more"] and "https://vietbao.vn/" in lines[0]["more"]
     assert lines[1]["more"] is None

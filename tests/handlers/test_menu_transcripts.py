@@ -11,14 +11,14 @@ from tests.support.misses import stored_misses
 pytestmark = pytest.mark.db
 
 # Only what the bot can do today: registration and reminders come with their own issues.
-MENU_VI = ["Lộ trình tắt sóng", "Kiểm tra điện thoại", "Hỏi đáp", "Gặp cán bộ"]
-MENU_EN = ["Shutdown timeline", "Check my phone", "Questions and answers", "Talk to an official"]
+MENU_VI = ["Lộ trình tắt sóng", "Kiểm tra điện thoại", "Hỏi đáp", "Nơi hỏi trực tiếp"]
+MENU_EN = ["Shutdown timeline", "Check my phone", "Questions and answers", "Where to ask"]
 
 
 async def test_start_shows_vietnamese_menu(make_app, database_url):
     chat = Chat(make_app(database_url))
     await chat.send("/start")
-    assert "Xin chào" in chat.text
+    assert "Chào anh/chị ạ" in chat.text
     assert chat.labels == MENU_VI
 
 
@@ -34,7 +34,7 @@ async def test_menu_item_by_number_by_label_and_by_label_without_marks(make_app,
     await chat.send("Kiểm tra điện thoại")
     assert "*#06#" in chat.text
     await chat.send("MENU")
-    await chat.press("Gặp cán bộ")
+    await chat.press("Nơi hỏi trực tiếp")
     assert "UBND xã/phường" in chat.text
 
 
@@ -195,9 +195,9 @@ async def test_empty_messages(make_app, database_url, text):
 async def test_very_long_message_is_cut_politely(make_app, database_url):
     chat = Chat(make_app(database_url, max_input_chars=100))
     await chat.send("a" * 10_000)
-    assert "100 ký tự đầu" in chat.last[0].text
+    assert "phần đầu (100 ký tự)" in chat.last[0].text
     assert len(chat.last) >= 2  # and the (cut) message is still answered
-    assert "Gặp cán bộ" in chat.labels
+    assert "Nơi hỏi trực tiếp" in chat.labels
 
 
 async def test_failing_handler_gets_an_apology_and_the_conversation_recovers(
@@ -207,14 +207,14 @@ async def test_failing_handler_gets_an_apology_and_the_conversation_recovers(
     chat = Chat(app)
     await chat.send("/boom")
     assert chat.text.startswith("Xin lỗi")
-    assert chat.labels == ["Menu chính"]
+    assert chat.labels == ["Các mục chính"]
     assert app.runner.errors == 1
     failure = next(r for r in caplog.records if r.levelname == "ERROR")
     assert "/boom" in failure.getMessage()
     assert failure.exc_info is not None
     # The failed turn changed nothing: the next message is not taken as a form answer.
-    await chat.send("1")  # the apology's only button: "Menu chính"
-    assert chat.text.startswith("Menu chính.")
+    await chat.send("1")  # the apology's only button: "Các mục chính"
+    assert chat.text.startswith("Các mục chính.")
     assert chat.labels == MENU_VI
     await chat.send("/survey")
     await chat.send("Lan")

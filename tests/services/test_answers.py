@@ -73,7 +73,7 @@ def test_an_item_outside_its_window_drops_its_line(content):
     before = answer(content, "support_register", today=date(2025, 6, 1)).first
     after = answer(content, "support_register", today=date(2025, 7, 1)).first
     assert "không còn cấp huyện" not in before and "không còn cấp huyện" in after
-    assert before.startswith("Anh/chị đến UBND xã/phường")  # the rest of the answer stays
+    assert before.startswith("Danh sách hộ được hỗ trợ")  # the rest of the answer stays
 
 
 def test_a_first_message_is_short(content):

@@ -151,7 +151,9 @@ def test_the_days_are_told_as_the_content_means(content):
     assert "91/2025" not in first("data_privacy", date(2024, 9, 1))
     assert "91/2025" in first("data_privacy", date(2025, 7, 1))
     assert "được hỗ trợ 500.000 đồng" in first("support_eligibility", date(2025, 6, 1))
-    assert "từng được hỗ trợ" in first("support_eligibility", date(2026, 12, 1))
+    late = first("support_eligibility", date(2026, 12, 1))
+    assert "có thời hạn đến hết năm 2025" in late and "chưa biết hiện nay còn hỗ trợ" in late
+    assert "xem hộ mình có trong danh sách" not in late  # no invitation to a list that ended
     assert "Theo báo VnExpress" in first("timeline", date(2026, 12, 1))
     late = first("subscribe", date(2028, 10, 1))
     assert "9/2028" not in late.split("Nguồn")[0]  # no reminder "before" a past milestone

@@ -20,16 +20,22 @@ def test_2g_only_cut_before_on_and_after(content):
         assert "ngày mai" in describe(cut, date(2024, 10, 15))
         assert "đã" in describe(cut, date(2024, 10, 16))
         after = describe(cut, date(2026, 11, 24))
-        assert after.startswith("Từ 16/10/2024") and "đã bị ngừng phục vụ" in after
+        assert after.startswith("Từ 16/10/2024") and "đã không gọi đi, nghe gọi đến" in after
         assert "còn" not in after
 
 
-def test_month_precision_countdown_and_unconfirmed_hedge(content):
+def test_month_precision_countdown(content):
+    network = content.milestone("network_3g_off")
+    with use_locale("vi"):
+        assert format_milestone_date(network) == "tháng 9/2028"
+        assert "còn khoảng 3 tháng nữa" in describe(network, date(2028, 6, 10))
+        assert "còn khoảng 1 tháng nữa" in describe(network, date(2028, 8, 31))
+
+
+def test_the_2g_network_on_its_eve_and_after_the_report(content):
     network = content.milestone("network_2g_off")
     with use_locale("vi"):
-        assert format_milestone_date(network) == "tháng 9/2026"
-        assert "còn khoảng 3 tháng nữa" in describe(network, date(2026, 6, 10))
-        assert "dự kiến trong tháng này" in describe(network, date(2026, 9, 10))
+        assert "15/9/2026 (ngày mai)" in describe(network, date(2026, 9, 14))
         # From 15/9/2026 it is past: the press report is told, attributed and hedged.
         assert has_happened(network, date(2026, 9, 20))
         reported = describe(network, date(2026, 9, 20))
@@ -61,7 +67,7 @@ def test_a_plan_whose_date_has_passed_is_not_told_as_done(content):
         late = describe(content.milestone("network_3g_off"), date(2028, 10, 1))
     assert "Tôi chưa có thông tin chính thức" in late
     assert "hỏi nhà mạng" in late and "gọi được qua 4G" in late
-    assert "đã tắt" not in late.replace("đã tắt hay chưa", "") and "(còn" not in late
+    assert "đã tắt" not in late.replace("đã tắt chưa", "") and "(còn" not in late
 
 
 def test_without_a_report_a_passed_plan_keeps_its_hedge(content):
