@@ -35,7 +35,7 @@ def test_month_precision_countdown(content):
 def test_the_2g_network_on_its_eve_and_after_the_report(content):
     network = content.milestone("network_2g_off")
     with use_locale("vi"):
-        assert "15/9/2026 (ngày mai)" in describe(network, date(2026, 9, 14))
+        assert "15/9/2026 (tức là ngày mai)" in describe(network, date(2026, 9, 14))
         # From 15/9/2026 it is past: the press report is told, attributed and hedged.
         assert has_happened(network, date(2026, 9, 20))
         reported = describe(network, date(2026, 9, 20))
