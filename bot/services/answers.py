@@ -69,9 +69,10 @@ class AnswerRenderer:
         first = self.render(first_text, today, values)
         details = self.render(more_text, today, values) if more_text is not None else None
         stated = _unique([*sources, *first.sources, *(details.sources if details else ())])
+        shown = _without_lines_of(details.text, first.text) if details else ""
         return Answer(
             first=self._with_stale_notice(first.text, today) if stale_notice else first.text,
-            details=details.text if details and details.text else None,
+            details=shown or None,
             footer=self.footer(stated, today),
             sourced=bool(stated),
         )
@@ -186,6 +187,14 @@ def _source_text(source: Source, sep: str = " (") -> str:
     if source.url is None:
         return source.label
     return f"{source.label}{sep}{source.url}" + (")" if sep == " (" else "")
+
+
+def _without_lines_of(details: str, first: str) -> str:
+    """The details without the lines the first message already said (a milestone that is
+    both the next one and one of the details is said once)."""
+    said = {line.strip() for line in first.splitlines() if line.strip()}
+    kept = [line for line in details.splitlines() if line.strip() not in said]
+    return "\n".join(kept).strip()
 
 
 def _unique(sources: list[Source]) -> list[Source]:

@@ -35,6 +35,9 @@ _FUZZY_CUTOFF = 82
 # How many tokens after a brand may hold its model number ("nokia đời cũ 1280").
 _MODEL_WINDOW = 5
 _MAX_CHOICES = 6
+# Words a longer name may add and still be the same phone under another label: the network,
+# the year, the SIM count ("Nokia 105 4G", "3310 (2017)", "Dual SIM").
+_VARIANT_WORDS = NETWORK_TOKENS | {"cdma", "dual", "sim", "ds", "duos"}
 
 
 class Verdict(StrEnum):
@@ -114,6 +117,7 @@ class _Alias:
     model: DeviceModel
     words: frozenset[str]
     compact: str  # "j7prime", "smg610f": the alias typed without spaces
+    optional: frozenset[str]  # product-line words people leave out ("galaxy" s21 ultra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +127,15 @@ class _Query:
     words: tuple[str, ...]
     typed: frozenset[str]  # the words, typos corrected
     joined: frozenset[str]  # neighbouring words typed apart ("j 7" → "j7")
+    spans: dict[str, frozenset[int]]  # each word and join → the positions it covers
     mentions: tuple[BrandMention, ...]
     brands: frozenset[str]  # brands named, with their families
     numbers: frozenset[str]  # model numbers that a matching name must contain
+    number_at: frozenset[int]  # and where they stand
+
+    def covered(self, words: Iterable[str]) -> frozenset[int]:
+        """The positions that these words (or joins) of the text stand at."""
+        return frozenset(i for w in words for i in self.spans.get(w, ()))
 
 
 @dataclass(slots=True)
@@ -145,11 +155,14 @@ class ModelMatcher:
             forms = (model.brand, *brand.aliases) if brand else (model.brand,)
             # The brand's own words say nothing about which model ("v1 viettel").
             brand_words = {w for form in forms for w in tokens(form)}
+            line_words = {w for line in (brand.lines if brand else ()) for w in tokens(line)}
             for alias in dict.fromkeys((model.model, *model.aliases)):
                 typed = self.registry.split_glued(tokens(alias))
-                words = [w for w in typed if w not in brand_words]
+                words = frozenset(w for w in typed if w not in brand_words)
                 if words:
-                    self._aliases.append(_Alias(model, frozenset(words), "".join(words)))
+                    compact_form = "".join(w for w in typed if w not in brand_words)
+                    optional = words & line_words if words - line_words else frozenset()
+                    self._aliases.append(_Alias(model, words, compact_form, optional))
                     self._vocabulary.update(words)
         for brand in self.registry.brands:
             for form in (brand.name, *brand.aliases, *brand.lines):
@@ -173,15 +186,22 @@ class ModelMatcher:
         brands = frozenset(
             name for mention in mentions for name in self.registry.family(mention.brand.name)
         )
-        joined = {a + b for a, b in pairwise(words)}
-        joined |= {a + b + c for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+        spans: dict[str, set[int]] = {}
+        for size in (1, 2, 3):
+            for start in range(len(words) - size + 1):
+                key = "".join(words[start : start + size])
+                spans.setdefault(key, set()).update(range(start, start + size))
+        number_at = frozenset(_model_number_positions(words, mentions))
         return _Query(
             words=words,
             typed=frozenset(words),
-            joined=frozenset(joined),
+            joined=frozenset(a + b for a, b in pairwise(words))
+            | frozenset(a + b + c for a, b, c in zip(words, words[1:], words[2:], strict=False)),
+            spans={key: frozenset(at) for key, at in spans.items()},
             mentions=mentions,
             brands=brands,
-            numbers=frozenset(_model_numbers(words, mentions)),
+            numbers=frozenset(words[i] for i in number_at),
+            number_at=number_at,
         )
 
     def find(self, text: str) -> ModelMatch:
@@ -189,7 +209,9 @@ class ModelMatcher:
         query = self._read(text)
         scored: dict[tuple[str, str], tuple[Any, ...]] = {}  # explained, -missing, partial,
         # model, words missing, words said
-        candidates = {i for key in query.typed | query.joined for i in self._by_word.get(key, ())}
+        covered: dict[tuple[str, str], frozenset[int]] = {}  # by any alias of the model
+        keys = {*query.typed, *query.spans}
+        candidates = {i for key in keys for i in self._by_word.get(key, ())}
         for alias in (self._aliases[i] for i in sorted(candidates)):
             if query.brands and alias.model.brand not in query.brands:
                 continue
@@ -197,40 +219,28 @@ class ModelMatcher:
             if score is None:
                 continue
             key = (alias.model.brand, alias.model.model)
+            covered[key] = covered.get(key, frozenset()) | score[3]
             previous = scored.get(key)
             rank = (score[0], score[1], not score[2])
             if previous is None or rank > (previous[0], previous[1], not previous[2]):
-                said = alias.words & query.typed
-                scored[key] = (*score, alias.model, alias.words - query.typed, said)
+                said = frozenset(w for w in alias.words if w in query.spans)
+                missing = alias.words - alias.optional - said
+                scored[key] = (*score[:3], alias.model, missing, said)
+        # Every model number typed must stand in the model's names: "K800i" is not the "800".
+        scored = {k: v for k, v in scored.items() if query.number_at <= covered[k]}
         brand = query.mentions[0].brand.name if query.mentions else None
         whole = {k: v for k, v in scored.items() if not v[2]}
         partial = [v for v in scored.values() if v[2]]
         if not whole:
             return self._named_in_part(text, query, brand, partial)
-        scored = whole
-        top = max(value[0] for value in scored.values())
+        top = max(value[0] for value in whole.values())
         best = sorted(
-            (value for value in scored.values() if value[0] == top),
+            (value for value in whole.values() if value[0] == top),
             key=lambda value: (-value[1], value[3].year or 0, value[3].model),
         )
-        models = tuple(value[3] for value in best)
-        # "Nokia 8210" must not be taken for the "8210 4G": when no candidate is named in
-        # full and what is left out says 3G/4G, older versions of the name may exist.
-        unsaid_network = all(value[4] & NETWORK_TOKENS for value in best)
         # "moto g" is the Moto G, or the Moto G 4G: longer names with every word said count.
-        longer = [v[3] for v in partial if v[0] >= top]
-        verdicts = {verdict_for(m) for m in (*models, *longer)}
-        several_brands = not query.brands and len({m.brand for m in models}) > 1
-        if not unsaid_network and not several_brands:
-            if len(verdicts) == 1:
-                return ModelMatch(MatchKind.FOUND, models, brand=models[0].brand)
-            if verdicts == {Verdict.FOUR_G, Verdict.FOUR_G_VOLTE}:
-                # Variants that all have 4G and differ only in what we know of VoLTE: tell
-                # the less sure one ("4G, VoLTE not known") rather than ask.
-                cautious = [m for m in (*models, *longer) if verdict_for(m) is Verdict.FOUR_G]
-                return ModelMatch(MatchKind.FOUND, tuple(cautious), brand=cautious[0].brand)
-        choices = tuple(dict.fromkeys((*models, *longer)))[:_MAX_CHOICES]
-        return ModelMatch(MatchKind.AMBIGUOUS, choices, brand=brand)
+        longer = [v for v in partial if v[0] >= top]
+        return _decide(best, longer, brand=brand, several_brands=not query.brands)
 
     def _named_in_part(
         self, text: str, query: _Query, brand: str | None, partial: list
@@ -255,16 +265,81 @@ class ModelMatcher:
         return ModelMatch(MatchKind.BRAND, brand=brand)
 
 
-def _model_numbers(words: tuple[str, ...], mentions: tuple[BrandMention, ...]) -> list[str]:
-    """Model numbers a matching name must contain: after the brand when one is named (within
-    a few words), else anywhere; quantities, ages, times and years are not model numbers."""
+_SEVERITY = {Verdict.TWO_G_ONLY: 3, Verdict.NO_4G: 2, Verdict.FOUR_G_NO_VOLTE: 1}
+
+
+def _severity(verdict: Verdict) -> int:
+    """How badly the phone is off: an unknown phone may be the worst off."""
+    return 3 if verdict is Verdict.UNKNOWN else _SEVERITY.get(verdict, 0)
+
+
+def _decide(best: list, longer: list, *, brand: str | None, several_brands: bool) -> ModelMatch:
+    """One answer, or the variants to choose from, for the names that fit best.
+
+    Each entry is (explained, -missing, partial, model, words missing, words said)."""
+    fits = [*best, *longer]
+    if several_brands and len({v[3].brand for v in best}) > 1:
+        return _choose(fits, brand)
+    # "Nokia 8210" must not be taken for the "8210 4G": when no candidate is named in full
+    # and what is left out says 3G/4G, older versions of the name may exist. A name that
+    # only leaves out "5G" ("S21 Ultra" for the "S21 Ultra 5G") is a 4G phone either way.
+    network_unsaid = all(v[4] & NETWORK_TOKENS for v in best)
+    only_5g_unsaid = all(v[4] <= {"5g"} and verdict_for(v[3]) is Verdict.FOUR_G for v in fits)
+    if network_unsaid and not only_5g_unsaid:
+        return _choose(fits, brand)
+    # A name said in full ("Nokia 6600") is that phone, not the longer names that add a
+    # word ("6600 fold"), unless one of those could be worse off than it: the owner of an
+    # "S4 mini" who typed "S4" is asked, never told that the phone keeps working.
+    named = [v for v in best if not v[4]]
+    if named:
+        worst = min(_severity(verdict_for(v[3])) for v in named)
+        other = [v for v in fits if v[4] and not _same_phone_words(v[4])]
+        if all(_severity(verdict_for(v[3])) <= worst for v in other):
+            fits = [v for v in fits if v not in other]
+    models = tuple(dict.fromkeys(v[3] for v in fits))
+    verdicts = {verdict_for(m) for m in models}
+    if len(verdicts) == 1:
+        return ModelMatch(MatchKind.FOUND, models, brand=models[0].brand)
+    if verdicts == {Verdict.FOUR_G, Verdict.FOUR_G_VOLTE}:
+        # Variants that all have 4G and differ only in what we know of VoLTE: tell the less
+        # sure one ("4G, VoLTE not known") rather than ask.
+        cautious = tuple(m for m in models if verdict_for(m) is Verdict.FOUR_G)
+        return ModelMatch(MatchKind.FOUND, cautious, brand=cautious[0].brand)
+    return _choose(fits, brand)
+
+
+def _choose(fits: list, brand: str | None) -> ModelMatch:
+    """The variants to choose from, best first; when there are too many to show, at least
+    one of each verdict, so the phone that made the bot ask is among them."""
+    models = list(dict.fromkeys(v[3] for v in fits))
+    first_of_each = {verdict_for(m): m for m in reversed(models)}.values()
+    keep = set(list(first_of_each)[:_MAX_CHOICES])
+    for model in models:
+        if len(keep) >= _MAX_CHOICES:
+            break
+        keep.add(model)
+    shown = tuple(m for m in models if m in keep)
+    return ModelMatch(MatchKind.AMBIGUOUS, shown, brand=brand)
+
+
+def _same_phone_words(words: Iterable[str]) -> bool:
+    """Only words that relabel the same phone (network, year, SIM count)."""
+    return all(w in _VARIANT_WORDS or YEAR.match(w) for w in words)
+
+
+def _model_number_positions(
+    words: tuple[str, ...], mentions: tuple[BrandMention, ...]
+) -> list[int]:
+    """Where the model numbers a matching name must contain stand: after the brand when one
+    is named (within a few words), else anywhere; quantities, ages, times and years are not
+    model numbers."""
     if mentions:
         spans = [range(m.end, min(len(words), m.end + _MODEL_WINDOW)) for m in mentions]
         positions = sorted({i for span in spans for i in span})
         found = [i for i in positions if _is_model_number(words, i)]
         if found:
-            return [words[i] for i in found]
-    return [words[i] for i in range(len(words)) if _is_model_number(words, i)]
+            return found
+    return [i for i in range(len(words)) if _is_model_number(words, i)]
 
 
 def _is_model_number(words: tuple[str, ...], i: int) -> bool:
@@ -275,29 +350,29 @@ def _is_model_number(words: tuple[str, ...], i: int) -> bool:
     return not (word.isdigit() and following in QUANTITY_WORDS)
 
 
-def _score(alias: _Alias, query: _Query) -> tuple[int, int, bool] | None:
-    """(words explained, -words missing, partial) when the alias fits the query, else None.
+def _score(alias: _Alias, query: _Query) -> tuple[int, int, bool, frozenset[int]] | None:
+    """(words explained, -words missing, partial, positions covered) when the alias fits the
+    query, else None. Whether the model numbers typed are all covered is decided for the
+    model, over all its aliases ("sm-n900 note 3" names the Galaxy Note 3 twice).
 
     Partial: no model number was typed and the name has more words than were said ("moto g"
     for the "Moto G 4G"): such a name is offered as a choice, never given as the answer."""
     if alias.compact in query.joined or (len(alias.words) > 1 and alias.compact in query.typed):
         # Typed with other spacing ("j 7 prime", "j7prime"): every word is said.
-        explained = len(alias.words)
-        numbers_said = all(n in alias.compact for n in query.numbers)
-        if not numbers_said:
-            return None
-        return explained, 0, False
-    said = alias.words & query.typed
-    if not said or not query.numbers <= alias.words:
+        return len(alias.words), 0, False, query.covered((alias.compact,))
+    # Each word of the name said as typed, or typed apart ("flip5" as "flip 5").
+    said = frozenset(w for w in alias.words if w in query.spans)
+    if not said:
         return None
-    partial = not query.numbers and len(said) < len(alias.words)
+    needed = alias.words - alias.optional
+    partial = not query.number_at and len(said) < len(needed)
     if partial and not query.brands:
         return None  # a name in part needs its brand
     if not query.brands and not _names_a_model(said, query):
         return None  # "hôm nay 15 giờ", "số nhà 1280", "a5" name no phone without a brand
     if all(w.isdigit() and len(w) <= 2 for w in said) and len(said) < len(alias.words):
         return None  # a lone "2" does not make "Galaxy Note 2" the "Guru Music 2"
-    return len(said), -len(alias.words - query.typed), partial
+    return len(said), -len(needed - said), partial, query.covered(said)
 
 
 def _names_a_model(words: frozenset[str], query: _Query) -> bool:

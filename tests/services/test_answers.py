@@ -76,6 +76,15 @@ def test_an_item_outside_its_window_drops_its_line(content):
     assert before.startswith("Danh sách hộ được hỗ trợ")  # the rest of the answer stays
 
 
+@pytest.mark.parametrize("today", [date(2024, 9, 1), date(2024, 9, 12), date(2026, 12, 1)])
+def test_details_never_repeat_a_line_of_the_first_message(content, today):
+    for topic in content.topics:
+        rendered = answer(content, topic.id, today=today)
+        said = {line.strip() for line in rendered.first.splitlines() if line.strip()}
+        repeated = [line for line in (rendered.details or "").splitlines() if line.strip() in said]
+        assert not repeated, (topic.id, repeated)
+
+
 def test_a_first_message_is_short(content):
     for topic in content.topics:
         for locale in ("vi", "en"):

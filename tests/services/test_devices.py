@@ -144,6 +144,13 @@ def test_an_open_verdict_is_never_high_confidence():
         ("iphone 6s plus", "Apple iPhone 6s Plus", Verdict.FOUR_G_VOLTE),
         ("ip 7 plus cua bo", "Apple iPhone 7 Plus", Verdict.FOUR_G_VOLTE),
         ("iPhone 3GS", "Apple iPhone 3GS", Verdict.NO_4G),
+        # Two names of one phone, each holding one of the numbers typed.
+        ("sm-n900 note 3", "Samsung Galaxy Note 3", Verdict.FOUR_G),
+        ("galaxy z flip 5", "Samsung Galaxy Z Flip5", Verdict.FOUR_G_VOLTE),  # "flip5" apart
+        # "S21 Ultra" leaves out only "5G": a 4G phone whichever it is, VoLTE left open.
+        ("samsung s21 ultra", "Samsung Galaxy S21 Ultra 5G", Verdict.FOUR_G),
+        # A name said in full: not the "6600 fold" or "6600 slide", which are no worse off.
+        ("nokia 6600", "Nokia 6600", Verdict.TWO_G_ONLY),
     ],
 )
 def test_model_names_as_people_type_them(catalogue, typed, name, verdict):
@@ -238,6 +245,14 @@ def test_a_name_covering_different_variants_asks_which(catalogue):
     assert all("105" in m.model for m in match.models)
     old, new = catalogue.matcher.find("nokia 8210"), catalogue.matcher.find("nokia 3310")
     assert old.kind is MatchKind.AMBIGUOUS and new.kind is MatchKind.AMBIGUOUS
+
+
+def test_a_name_said_in_full_still_asks_when_a_longer_one_is_worse_off(catalogue):
+    """ "Galaxy S4" may be an S4 mini without 4G: its owner is asked, never told it is fine."""
+    for typed in ("samsung galaxy s4", "lg g3"):
+        match = catalogue.matcher.find(typed)
+        assert match.kind is MatchKind.AMBIGUOUS, typed
+        assert {verdict_for(m) for m in match.models} & {Verdict.NO_4G, Verdict.TWO_G_ONLY}
 
 
 def test_the_catalogue_covers_the_phones_older_people_own(catalogue):
