@@ -105,6 +105,7 @@ class ModelMatch:
     models: tuple[DeviceModel, ...] = ()
     brand: str | None = None
     typed_model: str | None = None
+    others_named_alike: bool = False  # longer names left out: the verdict is not sure
 
     @property
     def best(self) -> DeviceModel | None:
@@ -187,16 +188,21 @@ class ModelMatcher:
             name for mention in mentions for name in self.registry.family(mention.brand.name)
         )
         spans: dict[str, set[int]] = {}
+        joined: set[str] = set()
         for size in (1, 2, 3):
             for start in range(len(words) - size + 1):
-                key = "".join(words[start : start + size])
+                parts = words[start : start + size]
+                if any(a.isdigit() and b.isdigit() for a, b in pairwise(parts)):
+                    continue  # "3 (5.5)" are numbers, not the "355"
+                key = "".join(parts)
                 spans.setdefault(key, set()).update(range(start, start + size))
+                if size > 1:
+                    joined.add(key)
         number_at = frozenset(_model_number_positions(words, mentions))
         return _Query(
             words=words,
             typed=frozenset(words),
-            joined=frozenset(a + b for a, b in pairwise(words))
-            | frozenset(a + b + c for a, b, c in zip(words, words[1:], words[2:], strict=False)),
+            joined=frozenset(joined),
             spans={key: frozenset(at) for key, at in spans.items()},
             mentions=mentions,
             brands=brands,
@@ -266,6 +272,7 @@ class ModelMatcher:
 
 
 _SEVERITY = {Verdict.TWO_G_ONLY: 3, Verdict.NO_4G: 2, Verdict.FOUR_G_NO_VOLTE: 1}
+_NO_4G = frozenset({Verdict.TWO_G_ONLY, Verdict.NO_4G})
 
 
 def _severity(verdict: Verdict) -> int:
@@ -288,18 +295,23 @@ def _decide(best: list, longer: list, *, brand: str | None, several_brands: bool
     if network_unsaid and not only_5g_unsaid:
         return _choose(fits, brand)
     # A name said in full ("Nokia 6600") is that phone, not the longer names that add a
-    # word ("6600 fold"), unless one of those could be worse off than it: the owner of an
-    # "S4 mini" who typed "S4" is asked, never told that the phone keeps working.
+    # word ("6600 fold"), when those are old phones too and no worse off. Otherwise the
+    # bot asks: the owner of an "S4 mini" who typed "S4" is never told that the phone
+    # keeps working, nor the owner of a "2660 Flip" (4G) who typed "2660" that it is 2G.
     named = [v for v in best if not v[4]]
+    hedged = False
     if named:
         worst = min(_severity(verdict_for(v[3])) for v in named)
         other = [v for v in fits if v[4] and not _same_phone_words(v[4])]
-        if all(_severity(verdict_for(v[3])) <= worst for v in other):
+        if all(
+            verdict_for(v[3]) in _NO_4G and _severity(verdict_for(v[3])) <= worst for v in other
+        ):
             fits = [v for v in fits if v not in other]
+            hedged = any(verdict_for(v[3]) is not verdict_for(named[0][3]) for v in other)
     models = tuple(dict.fromkeys(v[3] for v in fits))
     verdicts = {verdict_for(m) for m in models}
     if len(verdicts) == 1:
-        return ModelMatch(MatchKind.FOUND, models, brand=models[0].brand)
+        return ModelMatch(MatchKind.FOUND, models, models[0].brand, others_named_alike=hedged)
     if verdicts == {Verdict.FOUR_G, Verdict.FOUR_G_VOLTE}:
         # Variants that all have 4G and differ only in what we know of VoLTE: tell the less
         # sure one ("4G, VoLTE not known") rather than ask.
@@ -351,15 +363,17 @@ def _is_model_number(words: tuple[str, ...], i: int) -> bool:
 
 
 def _score(alias: _Alias, query: _Query) -> tuple[int, int, bool, frozenset[int]] | None:
-    """(words explained, -words missing, partial, positions covered) when the alias fits the
-    query, else None. Whether the model numbers typed are all covered is decided for the
-    model, over all its aliases ("sm-n900 note 3" names the Galaxy Note 3 twice).
+    """(words of the text explained, -words of the name missing, partial, positions covered)
+    when the alias fits the query, else None. Whether the model numbers typed are all
+    covered is decided for the model, over all its aliases ("sm-n900 note 3" names the
+    Galaxy Note 3 twice).
 
     Partial: no model number was typed and the name has more words than were said ("moto g"
     for the "Moto G 4G"): such a name is offered as a choice, never given as the answer."""
     if alias.compact in query.joined or (len(alias.words) > 1 and alias.compact in query.typed):
         # Typed with other spacing ("j 7 prime", "j7prime"): every word is said.
-        return len(alias.words), 0, False, query.covered((alias.compact,))
+        at = query.covered((alias.compact,))
+        return len(at), 0, False, at
     # Each word of the name said as typed, or typed apart ("flip5" as "flip 5").
     said = frozenset(w for w in alias.words if w in query.spans)
     if not said:
@@ -372,7 +386,8 @@ def _score(alias: _Alias, query: _Query) -> tuple[int, int, bool, frozenset[int]
         return None  # "hôm nay 15 giờ", "số nhà 1280", "a5" name no phone without a brand
     if all(w.isdigit() and len(w) <= 2 for w in said) and len(said) < len(alias.words):
         return None  # a lone "2" does not make "Galaxy Note 2" the "Guru Music 2"
-    return len(said), -len(needed - said), partial, query.covered(said)
+    at = query.covered(said)
+    return len(at), -len(needed - said), partial, at
 
 
 def _names_a_model(words: frozenset[str], query: _Query) -> bool:
@@ -458,10 +473,14 @@ class DeviceResult:
 
 
 def result_for_model(
-    query: str, kind: str, model: DeviceModel, tac: str | None = None
+    query: str, kind: str, model: DeviceModel, tac: str | None = None, *, hedged: bool = False
 ) -> DeviceResult:
-    """A result stating what the catalogue says about `model`."""
+    """A result stating what the catalogue says about `model`; `hedged` when other phones
+    go by a longer form of the name typed ("6600 fold" for "6600"): then never "high"."""
     verdict = verdict_for(model)
+    stated = model.confidence.value
+    if hedged and stated == Confidence.HIGH.value:
+        stated = Confidence.MEDIUM.value
     return DeviceResult(
         query=query,
         kind=kind,
@@ -471,7 +490,7 @@ def result_for_model(
         brand=model.brand,
         model=model.model,
         volte=model.volte.value,
-        confidence=verdict_confidence(verdict, model.confidence.value),
+        confidence=verdict_confidence(verdict, stated),
         source=model.source or None,
         url=model.url,
         in_catalogue=True,
@@ -526,7 +545,7 @@ class DeviceCatalogue:
         """A result for a model name, or None when the text names no model and no brand."""
         match = self.matcher.find(query)
         if match.kind is MatchKind.FOUND and match.best is not None:
-            return result_for_model(query, "model", match.best)
+            return result_for_model(query, "model", match.best, hedged=match.others_named_alike)
         if match.kind is MatchKind.NONE:
             return None
         return DeviceResult(

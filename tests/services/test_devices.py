@@ -255,6 +255,24 @@ def test_a_name_said_in_full_still_asks_when_a_longer_one_is_worse_off(catalogue
         assert {verdict_for(m) for m in match.models} & {Verdict.NO_4G, Verdict.TWO_G_ONLY}
 
 
+def test_a_name_said_in_full_is_hedged_when_a_longer_one_differs(catalogue):
+    """ "Nokia 3120" is the 2G 3120, but the 3G "3120 classic" goes by that name too."""
+    result = catalogue.check_model("nokia 3120")
+    assert result is not None and result.model == "3120"
+    assert result.verdict is Verdict.TWO_G_ONLY and result.confidence != "high"
+    assert catalogue.check_model("nokia 1280").confidence == "high"  # one phone of that name
+
+
+@pytest.mark.parametrize(
+    ("typed", "newer"), [("nokia 2660", "2660 Flip"), ("nokia 800", "800 Tough")]
+)
+def test_an_old_name_asks_when_a_4g_phone_shares_it(catalogue, typed, newer):
+    """The owner of a 2660 Flip (4G) who typed "nokia 2660" is not told the phone is 2G."""
+    match = catalogue.matcher.find(typed)
+    assert match.kind is MatchKind.AMBIGUOUS
+    assert newer in {m.model for m in match.models}
+
+
 def test_the_catalogue_covers_the_phones_older_people_own(catalogue):
     assert len(catalogue.models) >= 600
     for typed in ("nokia 1100", "nokia 1200", "nokia 1202", "nokia 1208", "nokia 1600",
