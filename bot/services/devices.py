@@ -133,6 +133,7 @@ class _Query:
     brands: frozenset[str]  # brands named, with their families
     numbers: frozenset[str]  # model numbers that a matching name must contain
     number_at: frozenset[int]  # and where they stand
+    number_keys: tuple[frozenset[str], ...]  # per model number: the words and joins holding it
 
     def covered(self, words: Iterable[str]) -> frozenset[int]:
         """The positions that these words (or joins) of the text stand at."""
@@ -149,6 +150,8 @@ class ModelMatcher:
     _vocabulary: set[str] = field(default_factory=set)
     _fuzzy_words: list[str] = field(default_factory=list)
     _by_word: dict[str, list[int]] = field(default_factory=dict)
+    _by_line_word: dict[str, list[int]] = field(default_factory=dict)
+    _model_words: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for model in self.models:
@@ -170,8 +173,14 @@ class ModelMatcher:
                 self._vocabulary.update(tokens(form))
         self._fuzzy_words = sorted(w for w in self._vocabulary if len(w) >= 4 and w.isalpha())
         for index, alias in enumerate(self._aliases):
-            for key in {*alias.words, alias.compact}:
+            # Found by the words that tell models apart; by a line word ("galaxy": thousands
+            # of names) only when the text has no other ("motorola razr").
+            for key in {*(alias.words - alias.optional), alias.compact}:
                 self._by_word.setdefault(key, []).append(index)
+            for key in alias.optional:
+                self._by_line_word.setdefault(key, []).append(index)
+            words = self._model_words.setdefault((alias.model.brand, alias.model.model), set())
+            words.update({*alias.words, alias.compact})
 
     def _corrected(self, word: str) -> str:
         if word in self._vocabulary or len(word) < 4 or not word.isalpha():
@@ -208,6 +217,9 @@ class ModelMatcher:
             brands=brands,
             numbers=frozenset(words[i] for i in number_at),
             number_at=number_at,
+            number_keys=tuple(
+                frozenset(k for k, at in spans.items() if i in at) for i in sorted(number_at)
+            ),
         )
 
     def find(self, text: str) -> ModelMatch:
@@ -218,13 +230,20 @@ class ModelMatcher:
         covered: dict[tuple[str, str], frozenset[int]] = {}  # by any alias of the model
         keys = {*query.typed, *query.spans}
         candidates = {i for key in keys for i in self._by_word.get(key, ())}
+        candidates = candidates or {i for k in keys for i in self._by_line_word.get(k, ())}
+        can_hold: dict[tuple[str, str], bool] = {}  # the model's names hold every number
         for alias in (self._aliases[i] for i in sorted(candidates)):
             if query.brands and alias.model.brand not in query.brands:
+                continue
+            key = (alias.model.brand, alias.model.model)
+            if key not in can_hold:
+                words = self._model_words[key]
+                can_hold[key] = all(not words.isdisjoint(k) for k in query.number_keys)
+            if not can_hold[key]:
                 continue
             score = _score(alias, query)
             if score is None:
                 continue
-            key = (alias.model.brand, alias.model.model)
             covered[key] = covered.get(key, frozenset()) | score[3]
             previous = scored.get(key)
             rank = (score[0], score[1], not score[2])
