@@ -151,6 +151,7 @@ class ModelMatcher:
     _fuzzy_words: list[str] = field(default_factory=list)
     _by_word: dict[str, list[int]] = field(default_factory=dict)
     _by_line_word: dict[str, list[int]] = field(default_factory=dict)
+    _by_stem: dict[str, list[str]] = field(default_factory=dict)  # "e1080" → ["e1080t"]
     _model_words: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -172,6 +173,9 @@ class ModelMatcher:
             for form in (brand.name, *brand.aliases, *brand.lines):
                 self._vocabulary.update(tokens(form))
         self._fuzzy_words = sorted(w for w in self._vocabulary if len(w) >= 4 and w.isalpha())
+        for word in self._vocabulary:
+            if len(word) >= 5 and word[-1].isalpha() and word[-2].isdigit():
+                self._by_stem.setdefault(word[:-1], []).append(word)
         for index, alias in enumerate(self._aliases):
             # Found by the words that tell models apart; by a line word ("galaxy": thousands
             # of names) only when the text has no other ("motorola razr").
@@ -284,10 +288,30 @@ class ModelMatcher:
     def _not_in_catalogue(self, text: str, query: _Query, brand: str | None) -> ModelMatch:
         if brand is None:
             return ModelMatch(MatchKind.NONE)
-        typed = _typed_model(text, query)
+        typed = _typed_model(text, query, self._vocabulary)
         if typed:
+            sibling = self._letter_variant(query)
+            if sibling is not None:
+                return sibling
             return ModelMatch(MatchKind.UNKNOWN_MODEL, brand=brand, typed_model=typed)
         return ModelMatch(MatchKind.BRAND, brand=brand)
+
+    def _letter_variant(self, query: _Query) -> ModelMatch | None:
+        """A feature phone typed with one letter more or less than the catalogue's code
+        ("E1200Y" for the E1200, "E1080" for the E1080T): regional versions of one basic
+        phone. Said only when every such phone is 2G-only, and hedged ("có thể"): it tells
+        an owner that the phone is affected, never that it is safe."""
+        found: dict[tuple[str, str], DeviceModel] = {}
+        for code in query.numbers:
+            stems = {code[:-1]} if len(code) >= 4 and code[-1].isalpha() else set()
+            for key in stems | set(self._by_stem.get(code, ())):
+                for alias in (self._aliases[i] for i in self._by_word.get(key, ())):
+                    if alias.model.brand in query.brands and key in alias.words:
+                        found[(alias.model.brand, alias.model.model)] = alias.model
+        models = tuple(found.values())
+        if models and all(verdict_for(m) is Verdict.TWO_G_ONLY for m in models):
+            return ModelMatch(MatchKind.FOUND, models, models[0].brand, others_named_alike=True)
+        return None
 
 
 _SEVERITY = {Verdict.TWO_G_ONLY: 3, Verdict.NO_4G: 2, Verdict.FOUR_G_NO_VOLTE: 1}
@@ -422,18 +446,30 @@ def _names_a_model(words: frozenset[str], query: _Query) -> bool:
     )
 
 
-def _typed_model(text: str, query: _Query) -> str | None:
-    """The model number typed after the brand, as typed ("1208", "K800i"), if any."""
+def _typed_model(text: str, query: _Query, vocabulary: set[str]) -> str | None:
+    """The model typed after the brand, as typed ("1208", "K800i", "Fami 60"), if any: its
+    numbers, with the model words said just before them ("fami", "active", "lumia")."""
     for mention in query.mentions:
-        window = query.words[mention.end : mention.end + _MODEL_WINDOW]
-        codes = [w for w in window if w in query.numbers]
-        if codes:
+        start = mention.end
+        window = query.words[start : start + _MODEL_WINDOW]
+        at = [i for i, w in enumerate(window) if w in query.numbers]
+        if at:
+            lead = at[0]
+            while lead > 0 and _model_word(window[lead - 1], vocabulary):
+                lead -= 1  # "masstel fami 60", "galaxy z flip 9", not "nokia đời cũ 1280"
+            words = [*window[lead : at[0]], *(window[i] for i in at)]
             said = query.words[mention.start : mention.end]
             line = [] if mention.brand.name.lower() == " ".join(said) else list(said)
             if line and tuple(said) in {tuple(tokens(f)) for f in mention.brand.lines}:
-                codes = [*line, *codes]  # "Lumia 640", not "Nokia 640"
-            return _as_typed(text, codes)
+                words = [*line, *words]  # "Lumia 640", not "Nokia 640"
+            return _as_typed(text, words)
     return None
+
+
+def _model_word(word: str, vocabulary: set[str]) -> bool:
+    """A word of model names ("fami", "flip", the "z" of "z flip"), not a short everyday
+    word that some model code also has ("cu", "la")."""
+    return word.isalpha() and word in vocabulary and (len(word) >= 4 or len(word) == 1)
 
 
 def _as_typed(text: str, words: list[str]) -> str:

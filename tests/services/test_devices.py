@@ -237,6 +237,30 @@ def test_a_full_model_name_the_catalogue_lacks_is_named_as_typed(catalogue):
     )
 
 
+@pytest.mark.parametrize(
+    ("typed", "model"),
+    [
+        ("máy masstel Fami 60", "Fami 60"),
+        ("nokia đời cũ 9999x", "9999x"),
+        ("nokia lumia 9999", "lumia 9999"),
+    ],
+)
+def test_an_unknown_model_keeps_its_model_words(catalogue, typed, model):
+    """Staff see "Masstel Fami 60" in the misses, not "Masstel 60"; "đời cũ" is no model."""
+    match = catalogue.matcher.find(typed)
+    assert (match.kind, match.typed_model) == (MatchKind.UNKNOWN_MODEL, model)
+
+
+def test_a_feature_phone_code_with_a_letter_more_or_less_is_hedged_2g(catalogue):
+    """E1200Y is a version of the E1200, E1080 of the E1080T: said, with "có thể", only
+    because every such phone is 2G-only; a smartphone code is not guessed this way."""
+    for typed, model in (("samsung gt-e1200y", "Guru E1200"), ("samsun e1080", "E1080T")):
+        result = catalogue.check_model(typed)
+        assert result is not None and result.model == model, typed
+        assert result.verdict is Verdict.TWO_G_ONLY and result.confidence == "medium"
+    assert catalogue.matcher.find("samsung sm-g530x").kind is MatchKind.UNKNOWN_MODEL
+
+
 def test_a_name_covering_different_variants_asks_which(catalogue):
     match = catalogue.matcher.find("Nokia 105")
     assert match.kind is MatchKind.AMBIGUOUS
