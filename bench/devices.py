@@ -6,7 +6,10 @@
   or a sure verdict that is not the expected one);
 - import time and peak memory (RSS of a fresh process) for the shared Osmocom export and for
   a synthetic CSV of 1,000,000 rows;
-- lookups per second by IMEI (shipped TAC table, and TACs in the database) and by model name.
+- lookups per second by IMEI (shipped TAC table, and TACs in the database) and by model name;
+- the catalogue against itself: every model typed as brand and name must come back as that
+  phone or among the choices, and typed without its last or first word ("Nokia 6600" for
+  the "6600 fold") must never get a sure verdict that differs from that phone's.
 
 Usage: .venv/bin/python bench/devices.py [--rows N] [--database-url URL] [--measure-only]
 Without --database-url each import goes into a new SQLite file in a temporary folder.
@@ -204,6 +207,43 @@ async def lookups(url: str, seconds: float = 2.0) -> dict[str, float]:
     return result
 
 
+def self_check() -> dict[str, int]:
+    """Every catalogue model typed in full, and without its last or first word."""
+    from bot.services.devices import AFFECTED, MatchKind, Verdict, verdict_for
+
+    catalogue, _ = checker_parts()
+    counts = {"models": len(catalogue.models), "full_name_found": 0,
+              "full_name_found_volte_left_open": 0, "full_name_offered": 0,
+              "full_name_other_verdict": 0, "full_name_missed": 0, "shortened_sure": 0,
+              "shortened_sure_other_verdict": 0, "shortened_told_safe_but_affected": 0}  # fmt: skip
+    for model in catalogue.models:
+        match = catalogue.matcher.find(f"{model.brand} {model.model}")
+        if match.kind is MatchKind.FOUND and match.best is not None:
+            got, own = verdict_for(match.best), verdict_for(model)
+            if got is own:
+                counts["full_name_found"] += 1
+            elif got is Verdict.FOUR_G and own is Verdict.FOUR_G_VOLTE:
+                counts["full_name_found_volte_left_open"] += 1  # a variant's VoLTE unknown
+            else:
+                counts["full_name_other_verdict"] += 1
+        elif match.kind is MatchKind.AMBIGUOUS and model in match.models:
+            counts["full_name_offered"] += 1
+        else:
+            counts["full_name_missed"] += 1
+        words = model.model.split()
+        for cut in (words[:-1], words[1:]) if len(words) > 1 else ():
+            result = catalogue.check_model(f"{model.brand} {' '.join(cut)}")
+            if result is None or result.kind != "model" or not result.in_catalogue:
+                continue
+            counts["shortened_sure"] += result.confidence == "high"
+            own = verdict_for(model)
+            if result.confidence == "high" and result.verdict is not own:
+                counts["shortened_sure_other_verdict"] += own is not Verdict.UNKNOWN
+            if own in AFFECTED and result.verdict is Verdict.FOUR_G_VOLTE:
+                counts["shortened_told_safe_but_affected"] += 1
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -221,6 +261,7 @@ def main() -> None:
 
         migrate.upgrade(url_for("empty"))
         report["development_sets"] = asyncio.run(measure(url_for("empty")))
+        report["catalogue_self_check"] = self_check()
         if args.measure_only:
             print(json.dumps(report, ensure_ascii=False))
             return
