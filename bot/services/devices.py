@@ -232,7 +232,7 @@ class ModelMatcher:
         scored: dict[tuple[str, str], tuple[Any, ...]] = {}  # explained, -missing, partial,
         # model, words missing, words said
         covered: dict[tuple[str, str], frozenset[int]] = {}  # by any alias of the model
-        keys = {*query.typed, *query.spans}
+        keys = query.spans  # every word, and neighbouring words joined
         candidates = {i for key in keys for i in self._by_word.get(key, ())}
         candidates = candidates or {i for k in keys for i in self._by_line_word.get(k, ())}
         can_hold: dict[tuple[str, str], bool] = {}  # the model's names hold every number
@@ -252,9 +252,8 @@ class ModelMatcher:
             previous = scored.get(key)
             rank = (score[0], score[1], not score[2])
             if previous is None or rank > (previous[0], previous[1], not previous[2]):
-                said = frozenset(w for w in alias.words if w in query.spans)
-                missing = alias.words - alias.optional - said
-                scored[key] = (*score[:3], alias.model, missing, said)
+                said = score[4]
+                scored[key] = (*score[:3], alias.model, alias.words - alias.optional - said, said)
         # Every model number typed must stand in the model's names: "K800i" is not the "800".
         scored = {k: v for k, v in scored.items() if query.number_at <= covered[k]}
         brand = query.mentions[0].brand.name if query.mentions else None
@@ -405,20 +404,22 @@ def _is_model_number(words: tuple[str, ...], i: int) -> bool:
     return not (word.isdigit() and following in QUANTITY_WORDS)
 
 
-def _score(alias: _Alias, query: _Query) -> tuple[int, int, bool, frozenset[int]] | None:
-    """(words of the text explained, -words of the name missing, partial, positions covered)
-    when the alias fits the query, else None. Whether the model numbers typed are all
-    covered is decided for the model, over all its aliases ("sm-n900 note 3" names the
-    Galaxy Note 3 twice).
+def _score(
+    alias: _Alias, query: _Query
+) -> tuple[int, int, bool, frozenset[int], frozenset[str]] | None:
+    """(words of the text explained, -words of the name missing, partial, positions covered,
+    words of the name said) when the alias fits the query, else None. Whether the model
+    numbers typed are all covered is decided for the model, over all its aliases ("sm-n900
+    note 3" names the Galaxy Note 3 twice).
 
     Partial: no model number was typed and the name has more words than were said ("moto g"
     for the "Moto G 4G"): such a name is offered as a choice, never given as the answer."""
+    # Each word of the name said as typed, or typed apart ("flip5" as "flip 5").
+    said = frozenset(w for w in alias.words if w in query.spans)
     if alias.compact in query.joined or (len(alias.words) > 1 and alias.compact in query.typed):
         # Typed with other spacing ("j 7 prime", "j7prime"): every word is said.
         at = query.covered((alias.compact,))
-        return len(at), 0, False, at
-    # Each word of the name said as typed, or typed apart ("flip5" as "flip 5").
-    said = frozenset(w for w in alias.words if w in query.spans)
+        return len(at), 0, False, at, said
     if not said:
         return None
     needed = alias.words - alias.optional
@@ -430,7 +431,7 @@ def _score(alias: _Alias, query: _Query) -> tuple[int, int, bool, frozenset[int]
     if all(w.isdigit() and len(w) <= 2 for w in said) and len(said) < len(alias.words):
         return None  # a lone "2" does not make "Galaxy Note 2" the "Guru Music 2"
     at = query.covered(said)
-    return len(at), -len(needed - said), partial, at
+    return len(at), -len(needed - said), partial, at, said
 
 
 def _names_a_model(words: frozenset[str], query: _Query) -> bool:
