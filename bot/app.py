@@ -1,4 +1,5 @@
-"""Composition root: builds the parts in order (i18n, engine, content, services, runner)."""
+"""Composition root: builds the parts in order (i18n, engine, content, services, runner;
+then, for `bot run`, the channels, the inbox and the sender)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,22 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.base import ReplySender
+from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo import ZaloChannel, ZaloClient
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.content.devices import load_brands, load_devices
 from bot.content.loader import Content, load_content
 from bot.core.clock import Clock
 from bot.core.i18n import load_catalogs
 from bot.core.router import Router
-from bot.core.runner import RunnerConfig, TurnRunner
+from bot.core.runner import RAW_INPUT_FACTOR, HandledUpdate, RunnerConfig, TurnRunner
 from bot.handlers import build_router
 from bot.handlers.buttons import menu_button
+from bot.inbound.intake import Intake
+from bot.inbound.workers import InboxWorkers
+from bot.metrics import Metrics
+from bot.outbound.sender import OutboxSender, SenderConfig
 from bot.services import ServicesFactory
 from bot.services.device_names import BrandRegistry
 from bot.services.devices import DeviceCatalogue
@@ -86,3 +94,73 @@ def build_catalogue(content_dir: Path) -> DeviceCatalogue:
     """The phone catalogue with the brand registry, from the content folder."""
     brands = load_brands(content_dir / "brands.yaml")
     return DeviceCatalogue(load_devices(content_dir / "devices.csv", brands), BrandRegistry(brands))
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What `bot run` adds to the App: channels, the inbox and the one outbound path."""
+
+    telegram: TelegramChannel | None
+    zalo: ZaloChannel | None
+    intake: Intake
+    workers: InboxWorkers
+    sender: OutboxSender
+
+    @property
+    def channels(self) -> dict[str, ReplySender]:
+        """The configured channels by name."""
+        found: list[ReplySender] = [c for c in (self.telegram, self.zalo) if c is not None]
+        return {channel.name: channel for channel in found}
+
+    async def aclose(self) -> None:
+        """Close the channels' HTTP clients."""
+        if self.telegram is not None:
+            await self.telegram.aclose()
+        if self.zalo is not None:
+            await self.zalo.aclose()
+
+
+def build_runtime(app: App, metrics: Metrics) -> Runtime:
+    """Channels from their tokens, the intake, the inbox workers and the sender."""
+    settings = app.settings
+    telegram = zalo = None
+    if settings.telegram_bot_token is not None:
+        telegram = TelegramChannel(
+            settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_base_url
+        )
+    if settings.zalo_bot_token is not None:
+        zalo = ZaloChannel(
+            ZaloClient(settings.zalo_bot_token.get_secret_value(), base_url=settings.zalo_base_url)
+        )
+    sessionmaker = app.runner.sessionmaker
+    intake = Intake(
+        sessionmaker,
+        max_pending=settings.inbox_max_pending,
+        max_text_chars=RAW_INPUT_FACTOR * settings.max_input_chars,
+        on_stored=lambda channel, count: metrics.incoming.labels(channel).inc(count),
+    )
+    channels: dict[str, ReplySender] = {c.name: c for c in (telegram, zalo) if c is not None}
+    sender = OutboxSender(
+        sessionmaker,
+        channels,
+        config=SenderConfig(
+            lease_seconds=settings.outbox_lease_seconds,
+            max_attempts=settings.outbox_max_attempts,
+            poll_seconds=settings.outbox_poll_seconds,
+        ),
+        rates={
+            "telegram": settings.telegram_sends_per_second,
+            "zalo": settings.zalo_sends_per_second,
+        },
+        on_outcome=lambda channel, outcome: metrics.sends.labels(channel, outcome.kind).inc(),
+    )
+
+    def handled(update: HandledUpdate) -> None:
+        metrics.latency.labels(update.channel).observe(update.seconds)
+        metrics.replies.labels(update.channel).inc(update.replies)
+        sender.wake(update.channel, update.address)
+
+    workers = InboxWorkers(
+        app.runner, intake, count=app.runner.max_concurrent_turns, on_handled=handled
+    )
+    return Runtime(telegram=telegram, zalo=zalo, intake=intake, workers=workers, sender=sender)

@@ -83,6 +83,48 @@ class Settings(BaseSettings):
     )
     http_host: str = Field(default="127.0.0.1", description="Address of the HTTP server.")
     http_port: int = Field(default=8080, description="Port of the HTTP server.")
+    http_docs: bool = Field(
+        default=False, description="Serve the interactive API docs at /docs (off in production)."
+    )
+    http_max_body_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Webhook bodies above this size get 413."
+    )
+    http_body_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a webhook body may take to arrive (then 408)."
+    )
+    inbox_max_pending: int = Field(
+        default=10_000,
+        ge=1,
+        description="Stored updates not handled yet above which polling pauses and webhooks "
+        "answer 503 (the platform retries later).",
+    )
+    outbox_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A message claimed for sending whose outcome is not recorded within this "
+        "time is marked unknown (never resent).",
+    )
+    outbox_max_attempts: int = Field(
+        default=5, ge=1, description="Tries of a message that keeps getting 429/5xx."
+    )
+    outbox_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the sender looks for due messages."
+    )
+    telegram_sends_per_second: float = Field(
+        default=25.0, gt=0, description="Messages sent to Telegram per second, at most."
+    )
+    zalo_sends_per_second: float = Field(
+        default=20.0, gt=0, description="Messages sent to Zalo per second, at most."
+    )
+    shutdown_grace_seconds: float = Field(
+        default=8.0,
+        ge=0,
+        description="On SIGTERM, how long turns and sends in progress may take to finish "
+        "(below Docker's 10 s); what is left stays stored for the next start.",
+    )
+    retention_days: int = Field(
+        default=7, ge=1, description="Handled updates and sent messages are deleted after this."
+    )
 
     @field_validator("default_locale")
     @classmethod

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from bot.core.messages import Incoming, Reply
 from bot.core.runner import TurnTiming
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -31,7 +28,8 @@ class Metrics:
             "bot_turn_errors", "Turns that failed and got an apology", registry=self.registry
         )
         self.latency = self._latency(
-            "bot_update_seconds", "Time from receiving an update to its replies, waiting included"
+            "bot_update_seconds",
+            "Time from storing an update to committing its replies, waiting included",
         )
         self.turn_work = self._latency(
             "bot_turn_seconds", "Time a turn takes once it holds a database slot"
@@ -56,19 +54,3 @@ class Metrics:
         """Record a turn's waiting and working time (a `TurnRunner` timing observer)."""
         self.turn_wait.labels(timing.channel).observe(timing.waited_seconds)
         self.turn_work.labels(timing.channel).observe(timing.worked_seconds)
-
-
-def instrumented(
-    handle: Callable[[Incoming], Awaitable[list[Reply]]], channel: str, metrics: Metrics
-) -> Callable[[Incoming], Awaitable[list[Reply]]]:
-    """`handle` counting updates and replies and timing each turn."""
-
-    async def run(incoming: Incoming) -> list[Reply]:
-        metrics.incoming.labels(channel).inc()
-        start = time.perf_counter()
-        replies = await handle(incoming)
-        metrics.latency.labels(channel).observe(time.perf_counter() - start)
-        metrics.replies.labels(channel).inc(len(replies))
-        return replies
-
-    return run

@@ -1,25 +1,37 @@
-"""`bot run`: every configured channel plus the HTTP server, with a clean shutdown on SIGTERM."""
+"""`bot run`: the channels, the inbox workers, the sender and the HTTP server, with a
+bounded shutdown on SIGTERM.
+
+On SIGTERM: stop taking updates (the HTTP server closes, polling loops end), let each inbox
+worker finish its turn and the sender its sends in progress, within SHUTDOWN_GRACE_SECONDS;
+then cancel. Whatever is stored and not handled, or written and not sent, waits in the
+database for the next start.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import httpx
 import uvicorn
 from telegram.error import TelegramError
 
-from bot.app import App, build_app
-from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.channels.telegram import TelegramChannel, build_application
-from bot.channels.zalo import CHANNEL as ZALO
-from bot.channels.zalo import ZaloApiError, ZaloChannel, ZaloClient
+from bot.app import App, Runtime, build_app, build_runtime
+from bot.channels.zalo import ZaloApiError
 from bot.config import Settings
-from bot.metrics import Metrics, instrumented
-from bot.web import InFlight, create_web_app
+from bot.metrics import Metrics
+from bot.services.retention import prune_handled
+from bot.web import create_web_app
 
 log = logging.getLogger(__name__)
+
+HOUSEKEEPING_SECONDS = 3600.0
+MAX_RESTART_BACKOFF = 60.0
 
 
 class StartupError(Exception):
@@ -34,124 +46,163 @@ def check_webhook_settings(settings: Settings) -> None:
         raise StartupError("ZALO_WEBHOOK_SECRET is required with ZALO_WEBHOOK_URL.")
 
 
-def build_zalo(app: App, metrics: Metrics) -> ZaloChannel | None:
-    """The Zalo channel, when a token is configured."""
-    token = app.settings.zalo_bot_token
-    if token is None:
-        return None
-    client = ZaloClient(token.get_secret_value(), base_url=app.settings.zalo_base_url)
-    return ZaloChannel(
-        client,
-        instrumented(app.runner.handle, ZALO, metrics),
-        on_send=lambda outcome: metrics.sends.labels(ZALO, outcome).inc(),
-    )
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep up to `seconds`, or less when `stop` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
-def build_telegram(app: App, metrics: Metrics) -> TelegramChannel | None:
-    """The Telegram channel, when a token is configured."""
-    token = app.settings.telegram_bot_token
-    if token is None:
-        return None
-    application = build_application(
-        token.get_secret_value(),
-        base_url=app.settings.telegram_base_url,
-        polling=not app.settings.telegram_webhook_url,
-    )
-    return TelegramChannel(
-        application,
-        instrumented(app.runner.handle, TELEGRAM, metrics),
-        on_send=lambda outcome: metrics.sends.labels(TELEGRAM, outcome).inc(),
-    )
+class LoopSupervisor:
+    """Keeps background loops alive: a loop that raises is logged with its context and
+    restarted with backoff; `states` is what /healthz reports."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, str] = {}
+
+    async def supervise(
+        self, name: str, run: Callable[[], Awaitable[None]], stop: asyncio.Event
+    ) -> None:
+        """Run `run()` until `stop` is set, restarting it whenever it fails or returns."""
+        backoff = 1.0
+        while not stop.is_set():
+            self.states[name] = "running"
+            started = time.monotonic()
+            try:
+                await run()
+            except asyncio.CancelledError:
+                self.states[name] = "stopped"
+                raise
+            except Exception as error:
+                reason = f"{type(error).__name__}: {error}"[:200]
+                log.exception("%s stopped (%s); restarting in %.0f s", name, reason, backoff)
+                self.states[name] = f"restarting after {type(error).__name__}"
+            else:
+                if stop.is_set():
+                    break
+                log.error("%s returned by itself; restarting in %.0f s", name, backoff)
+                self.states[name] = "restarting"
+            if time.monotonic() - started > MAX_RESTART_BACKOFF:
+                backoff = 1.0
+            await pause(stop, backoff)
+            backoff = min(backoff * 2, MAX_RESTART_BACKOFF)
+        self.states[name] = "stopped"
 
 
-async def start_telegram(channel: TelegramChannel, settings: Settings) -> None:
-    """getMe, then either polling or setWebhook with the secret."""
-    application = channel.application
-    await application.initialize()
-    await application.start()
-    if settings.telegram_webhook_url:
-        secret = settings.telegram_webhook_secret
-        assert secret is not None  # check_webhook_settings
-        await channel.bot.set_webhook(
-            settings.telegram_webhook_url, secret_token=secret.get_secret_value()
-        )
-        log.warning("Telegram: webhook mode (%s)", settings.telegram_webhook_url)
-    else:
-        assert application.updater is not None
-        await application.updater.start_polling(timeout=20)
-        log.warning("Telegram: polling mode")
-
-
-async def stop_telegram(channel: TelegramChannel) -> None:
-    """Stop polling (no new updates), let handlers finish, close the client."""
-    application = channel.application
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        await application.stop()
-    await application.shutdown()
-
-
-async def start_zalo(
-    channel: ZaloChannel, settings: Settings, stop: asyncio.Event
-) -> list[asyncio.Task[None]]:
-    """setWebhook with the secret, or a long-polling task (returned, to be awaited at exit)."""
-    if settings.zalo_webhook_url:
+async def start_channels(runtime: Runtime, settings: Settings, loops: LoopSupervisor) -> None:
+    """getMe / setWebhook; polling loops are started by `serve`."""
+    if runtime.telegram is not None:
+        await runtime.telegram.start()
+        if settings.telegram_webhook_url:
+            secret = settings.telegram_webhook_secret
+            assert secret is not None  # check_webhook_settings
+            await runtime.telegram.set_webhook(
+                settings.telegram_webhook_url, secret.get_secret_value()
+            )
+            loops.states["telegram"] = "webhook"
+            log.warning("Telegram: webhook mode (%s)", settings.telegram_webhook_url)
+    if runtime.zalo is not None and settings.zalo_webhook_url:
         secret = settings.zalo_webhook_secret
         assert secret is not None  # check_webhook_settings
-        await channel.client.set_webhook(settings.zalo_webhook_url, secret.get_secret_value())
+        await runtime.zalo.set_webhook(settings.zalo_webhook_url, secret.get_secret_value())
+        loops.states["zalo"] = "webhook"
         log.warning("Zalo: webhook mode (%s)", settings.zalo_webhook_url)
-        return []
-    log.warning("Zalo: polling mode")
-    return [asyncio.create_task(channel.poll(stop))]
+
+
+def polling_loops(
+    runtime: Runtime, settings: Settings, stop: asyncio.Event
+) -> dict[str, Callable[[], Awaitable[None]]]:
+    """The polling loops of the channels not in webhook mode."""
+    loops: dict[str, Callable[[], Awaitable[None]]] = {}
+    telegram, zalo = runtime.telegram, runtime.zalo
+    if telegram is not None and not settings.telegram_webhook_url:
+        loops["telegram"] = lambda: telegram.poll(runtime.intake, stop)
+    if zalo is not None and not settings.zalo_webhook_url:
+        loops["zalo"] = lambda: zalo.poll(runtime.intake, stop)
+    return loops
+
+
+async def housekeeping(app: App, stop: asyncio.Event) -> None:
+    """Prune handled updates and sent messages past the retention period, hourly."""
+    while not stop.is_set():
+        try:
+            pruned = await prune_handled(
+                app.runner.sessionmaker, older_than=timedelta(days=app.settings.retention_days)
+            )
+            if any(pruned.values()):
+                log.warning("Housekeeping: deleted %s", pruned)
+        except Exception:
+            log.exception("Housekeeping failed; trying again in an hour")
+        await pause(stop, HOUSEKEEPING_SECONDS)
 
 
 async def serve(settings: Settings) -> None:
-    """Run until SIGTERM/SIGINT; then stop taking updates and finish the turns in flight.
+    """Run until SIGTERM/SIGINT, then stop within the grace period.
 
     Raises StartupError, having released everything, when it cannot start.
     """
     check_webhook_settings(settings)
     app = build_app(settings)
     metrics = Metrics()
-    zalo = build_zalo(app, metrics)
-    telegram = build_telegram(app, metrics)
-    in_flight = InFlight()
-    web = create_web_app(app, metrics=metrics, zalo=zalo, telegram=telegram, in_flight=in_flight)
+    runtime = build_runtime(app, metrics)
+    loops = LoopSupervisor()
+    web = create_web_app(
+        app,
+        metrics=metrics,
+        intake=runtime.intake,
+        zalo=runtime.zalo,
+        telegram=runtime.telegram,
+        loops=loops.states,
+    )
     server = uvicorn.Server(
-        uvicorn.Config(web, host=settings.http_host, port=settings.http_port, log_level="warning")
+        uvicorn.Config(
+            web,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="warning",
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=2,
+        )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    stop = asyncio.Event()
+    stop, work_stop = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-
-    workers: list[asyncio.Task[None]] = [asyncio.create_task(server.serve())]
     try:
-        if telegram is not None:
-            await start_telegram(telegram, settings)
-        if zalo is not None:
-            workers.extend(await start_zalo(zalo, settings, stop))
+        await start_channels(runtime, settings, loops)
     except (TelegramError, ZaloApiError, httpx.HTTPError) as error:
-        server.should_exit = True
-        await asyncio.gather(*workers, return_exceptions=True)
-        if telegram is not None:
-            await stop_telegram(telegram)
-        if zalo is not None:
-            await zalo.client.aclose()
+        await runtime.aclose()
         await app.aclose()
         raise StartupError(f"Could not reach the messaging platform: {error}") from error
+
+    intake = [asyncio.create_task(server.serve(), name="http")]
+    intake += [
+        asyncio.create_task(loops.supervise(name, run, stop), name=name)
+        for name, run in polling_loops(runtime, settings, stop).items()
+    ]
+    work = [
+        asyncio.create_task(
+            loops.supervise("inbox", lambda: runtime.workers.run(work_stop), work_stop)
+        ),
+        asyncio.create_task(
+            loops.supervise("sender", lambda: runtime.sender.run(work_stop), work_stop)
+        ),
+        asyncio.create_task(housekeeping(app, work_stop), name="housekeeping"),
+    ]
     log.warning("HTTP server on %s:%s", settings.http_host, settings.http_port)
     await stop.wait()
-    log.warning("Stopping: no new updates; finishing the turns in flight")
+    deadline = time.monotonic() + settings.shutdown_grace_seconds
+    log.warning("Stopping: no new updates; finishing the turns and sends in progress")
     server.should_exit = True
-    for worker in workers[1:]:
-        worker.cancel()
-    if telegram is not None:
-        await stop_telegram(telegram)
-    await asyncio.gather(*workers, return_exceptions=True)
-    await in_flight.wait()
-    if zalo is not None:
-        await zalo.client.aclose()
+    for task in intake[1:]:
+        task.cancel()  # a long poll in progress: its updates are not confirmed, so not lost
+    await asyncio.gather(*intake, return_exceptions=True)
+    work_stop.set()
+    _done, late = await asyncio.wait(work, timeout=max(0.0, deadline - time.monotonic()))
+    await runtime.sender.drain(max(0.0, deadline - time.monotonic()))
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*work, return_exceptions=True)
+    await runtime.aclose()
     await app.aclose()
+    log.warning("Stopped")

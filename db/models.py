@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false, func
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigId
@@ -28,6 +28,10 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(128))
     locale: Mapped[str] = mapped_column(String(8))
     is_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Where the platform takes messages to this person (Telegram chat id, Zalo chat id).
+    address: Mapped[str | None] = mapped_column(String(128))
+    # Set when a send was refused because the person blocked the bot; cleared when they write.
+    unreachable_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
@@ -112,16 +116,67 @@ class DeviceMiss(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
-class ProcessedUpdate(Base):
-    """An incoming platform update already handled: a redelivery is not processed twice,
-    whichever worker receives it."""
+class InboxUpdate(Base):
+    """A platform update, stored before the platform is told it arrived; handled once.
 
-    __tablename__ = "processed_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+    `update_id` is the platform's full id (unique per channel). Workers take pending rows in
+    arrival order (`id`) per conversation; the turn that handles a row marks it done in the
+    same transaction. `body` holds what the channel read from the update (never the raw
+    update, which may carry more personal data than the bot needs)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        Index("ix_inbox_status_id", "status", "id"),
+        Index("ix_inbox_conversation", "channel", "conversation", "status", "id"),
+        Index("ix_inbox_handled_at", "handled_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(String(16))
-    update_id: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(
-        default=utcnow, server_default=func.now(), index=True
+    update_id: Mapped[str] = mapped_column(String(512))
+    conversation: Mapped[str] = mapped_column(String(128))
+    address: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # text | button | unsupported | rejected
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|done|failed|rejected
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    handled_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """One message to one recipient, written in the transaction that decided to send it and
+    sent after that commits: the one outbound path (replies now; status messages, broadcasts
+    and relays later). `dedup_key` makes "once" a database fact: one row per message and
+    recipient. A row is `sending` while a request may be on its way; if its lease runs out
+    before an outcome is recorded (the process died), it becomes `unknown` and is never resent
+    blindly."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedup_key"),
+        Index("ix_outbox_address", "channel", "address", "status", "id"),
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_finished_at", "finished_at"),
     )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # reply (later: status, broadcast, relay)
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # pending | sending | sent | blocked | failed | unknown
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    parts_sent: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    finished_at: Mapped[datetime | None]

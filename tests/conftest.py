@@ -36,6 +36,13 @@ def locales_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def bot_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One CACHE_DIR for every `bot` process of the session: the question matcher is trained
+    by the first and read from the cache by the rest (a start in well under a second)."""
+    return tmp_path_factory.mktemp("bot-cache")
+
+
+@pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite database to copy per test."""
     return migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))

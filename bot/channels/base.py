@@ -1,8 +1,58 @@
-"""What every channel shares: rendering buttons as numbered text where a platform has none."""
+"""What every channel shares: the send contract with its typed outcomes, and rendering
+buttons as numbered text where a platform has none."""
 
 from __future__ import annotations
 
-from bot.core.messages import Reply
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.core.messages import InboundUpdate, Reply
+
+OutcomeKind = Literal["delivered", "blocked", "retry", "failed", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class SendOutcome:
+    """What became of one send.
+
+    - `delivered`: the platform accepted every part;
+    - `blocked`: the person blocked the bot (403): do not write to them again;
+    - `retry`: nothing more was accepted, and the request may be repeated safely (429 after
+      `retry_after` seconds, 5xx, a connection that was never made);
+    - `failed`: the platform refused it for good (400: too long, bad chat id…);
+    - `unknown`: a request may have reached the platform but its answer was lost (a read
+      time-out): sending again could deliver it twice, so it is never resent blindly.
+
+    `parts_delivered` counts the parts of a long reply accepted so far, so a retry resumes
+    after them.
+    """
+
+    kind: OutcomeKind
+    parts_delivered: int = 0
+    retry_after: float | None = None
+    detail: str = ""
+
+
+class ReplySender(Protocol):
+    """The one way to send to a platform: every channel offers it."""
+
+    name: str
+
+    async def send(self, address: str, reply: Reply, *, skip_parts: int = 0) -> SendOutcome:
+        """Send `reply` to `address`, leaving out its first `skip_parts` parts (sent before)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An update a channel could not read: logged and set aside, never handled."""
+
+    channel: str
+    update_id: str
+    reason: str
+
+
+Parsed = InboundUpdate | Rejected | None  # None: nothing for the bot (a bot's own message…)
 
 
 def numbered_options(reply: Reply) -> list[str]:

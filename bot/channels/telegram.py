@@ -1,29 +1,41 @@
-"""Telegram through python-telegram-bot 22 — transport only; the dialogue is the core's.
+"""Telegram — transport only; the dialogue is the core's.
 
-Buttons become inline keyboards (payload as callback_data), texts are split at 4,096
-characters on line breaks, non-text messages and edits get a friendly "text only" answer, and
-`update_id` is the dedup key (a redelivered update is handled once, by any worker).
+Updates are read by our own strict parser (`parse_update`) and fetched by our own
+`getUpdates` loop, so that the offset is confirmed only after the updates are stored (PTB's
+Updater confirms on fetch and buffers the whole backlog in memory). python-telegram-bot's
+`Bot` makes the Bot API calls; its errors become typed send outcomes (`outcome_of`).
+Buttons become inline keyboards (payload as callback_data); texts are split at 4,096
+characters on line breaks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from typing import Any
 
+import httpx
 from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
-    Update,
 )
-from telegram.error import Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ApplicationBuilder, TypeHandler
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
 
-from bot.channels.base import split_text
-from bot.core.messages import Incoming, Reply
+from bot.channels.base import Parsed, Rejected, SendOutcome, split_text
+from bot.channels.fields import (
+    MAX_UPDATE_ID,
+    Malformed,
+    optional_str,
+    required_id,
+    required_mapping,
+)
+from bot.core.messages import InboundUpdate, Reply
+from bot.inbound.intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -31,23 +43,81 @@ CHANNEL = "telegram"
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64  # bytes
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-TEXT_ONLY = (
-    "Xin lỗi, tôi chỉ đọc được tin nhắn chữ. Anh/chị vui lòng gõ câu hỏi.\n"
-    "Sorry, I can only read text messages."
+POLL_LIMIT = 100  # updates per getUpdates (Telegram's maximum)
+IGNORED = (
+    "channel_post",
+    "edited_channel_post",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "inline_query",
+    "chosen_inline_result",
+    "poll",
+    "poll_answer",
+    "message_reaction",
 )
+# A request that never left: sending it again cannot deliver twice.
+NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
-Handle = Callable[[Incoming], Awaitable[list[Reply]]]
-OnSend = Callable[[str], None]
+
+def parse_update(raw: Any) -> Parsed:
+    """What the bot needs of a raw update; `Rejected` when it is malformed, None when it is
+    nothing for the bot (a bot's message, a channel post, a membership change)."""
+    if not isinstance(raw, dict) or type(raw.get("update_id")) is not int:
+        return Rejected(CHANNEL, "?", "not an update (no integer update_id)")
+    update_id = str(raw["update_id"])
+    try:
+        return _read(raw, update_id)
+    except Malformed as error:
+        return Rejected(CHANNEL, update_id, str(error))
 
 
-def build_application(
-    token: str, *, base_url: str = DEFAULT_BASE_URL, polling: bool = True
-) -> Application:
-    """A PTB Application pointed at `base_url` (a fake server in tests)."""
-    builder = ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(True)
-    if not polling:
-        builder = builder.updater(None)
-    return builder.build()
+def _read(raw: dict[str, Any], update_id: str) -> InboundUpdate | None:
+    if "callback_query" in raw:
+        query = required_mapping(raw, "callback_query")
+        sender = required_mapping(query, "from")
+        message = query.get("message")
+        chat = required_mapping(message, "chat") if isinstance(message, dict) else sender
+        data = optional_str(query, "data", limit=CALLBACK_DATA_LIMIT * 4) or ""
+        return InboundUpdate(
+            channel=CHANNEL,
+            update_id=update_id,
+            conversation=required_id(sender, "id"),
+            address=required_id(chat, "id"),
+            kind="button",
+            text=data,
+            payload=data,
+            display_name=_name(sender),
+            ack=optional_str(query, "id", limit=MAX_UPDATE_ID),
+        )
+    for key in ("message", "edited_message"):
+        if key not in raw:
+            continue
+        message = required_mapping(raw, key)
+        chat = required_mapping(message, "chat")
+        sender = message.get("from")
+        if sender is not None and not isinstance(sender, dict):
+            raise Malformed("from is not an object")
+        if sender and sender.get("is_bot") is True:
+            return None
+        text = optional_str(message, "text")
+        return InboundUpdate(
+            channel=CHANNEL,
+            update_id=update_id,
+            conversation=required_id(sender or chat, "id"),
+            address=required_id(chat, "id"),
+            kind="text" if key == "message" and text is not None else "unsupported",
+            text=text or "",
+            display_name=_name(sender or {}),
+        )
+    if any(key in raw for key in IGNORED):
+        return None
+    raise Malformed("no update type the bot knows")
+
+
+def _name(sender: dict[str, Any]) -> str | None:
+    parts = [optional_str(sender, key, limit=256) for key in ("first_name", "last_name")]
+    return " ".join(part for part in parts if part) or None
 
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
@@ -67,104 +137,156 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
     return InlineKeyboardMarkup([[button] for button in buttons])
 
 
+def outcome_of(error: TelegramError, delivered: int) -> SendOutcome:
+    """The send outcome a python-telegram-bot error means."""
+    detail = f"{type(error).__name__}: {error}"[:500]
+    if isinstance(error, RetryAfter):
+        seconds = error._retry_after.total_seconds()
+        return SendOutcome("retry", delivered, retry_after=seconds, detail=detail)
+    if isinstance(error, Forbidden):
+        return SendOutcome("blocked", delivered, detail=detail)
+    if isinstance(error, TimedOut):
+        # PTB raises TimedOut for every httpx time-out: only one whose connection was never
+        # made (or never got a pooled connection) is safe to repeat.
+        if isinstance(error.__cause__, NOT_SENT_CAUSES):
+            return SendOutcome("retry", delivered, detail=detail)
+        return SendOutcome("unknown", delivered, detail=detail)
+    if type(error) is NetworkError:
+        if error.__cause__ is None:  # an HTTP 5xx answer: Telegram did not take it
+            return SendOutcome("retry", delivered, detail=detail)
+        if isinstance(error.__cause__, NOT_SENT_CAUSES):
+            return SendOutcome("retry", delivered, detail=detail)
+        return SendOutcome("unknown", delivered, detail=detail)
+    return SendOutcome("failed", delivered, detail=detail)
+
+
+class TelegramApiError(Exception):
+    """getUpdates answered with something other than a list of updates."""
+
+
 class TelegramChannel:
-    """Feeds Telegram updates to the core and sends the replies with PTB's Bot."""
+    """Sends with PTB's Bot; fetches updates with its own loop; stores them via `Intake`."""
 
     name = CHANNEL
 
     def __init__(
-        self, application: Application, handle: Handle, *, on_send: OnSend = lambda outcome: None
+        self,
+        token: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        connections: int = 16,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.application = application
-        self._handle = handle
-        self._on_send = on_send
-        application.add_handler(TypeHandler(Update, self._on_update))
+        request = HTTPXRequest(
+            connection_pool_size=connections,
+            pool_timeout=2.0,
+            read_timeout=timeout,
+            write_timeout=timeout,
+        )
+        self.bot = Bot(token, base_url=base_url, request=request)
+        self._updates_url = f"{base_url}{token}/getUpdates"
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), transport=transport)
+        self._acks: set[asyncio.Task[None]] = set()
 
-    @property
-    def bot(self) -> Bot:
-        """The PTB Bot (HTTP client)."""
-        return self.application.bot
+    async def start(self) -> None:
+        """getMe (fails fast on a wrong token or an unreachable API)."""
+        await self.bot.initialize()
 
-    async def _on_update(self, update: Update, _context: object) -> None:
-        await self.process(update)
+    async def aclose(self) -> None:
+        """Close both HTTP clients."""
+        if self._acks:
+            await asyncio.gather(*self._acks, return_exceptions=True)
+        await self._http.aclose()
+        with contextlib.suppress(TelegramError, RuntimeError):
+            await self.bot.shutdown()
 
-    async def process(self, update: Update) -> None:
-        """Handle one update end to end."""
-        chat = update.effective_chat
-        if chat is None:
-            return
-        incoming: Incoming | None = None
-        user_id = str(update.effective_user.id) if update.effective_user else str(chat.id)
-        name = update.effective_user.full_name if update.effective_user else None
-        if update.callback_query is not None:
-            query = update.callback_query
-            await self._quietly(query.answer())
-            incoming = Incoming(
-                channel=CHANNEL,
-                user_id=user_id,
-                text=query.data or "",
-                payload=query.data or "",
-                display_name=name,
-                message_id=str(update.update_id),
-            )
-        elif update.message is not None and update.message.text is not None:
-            incoming = Incoming(
-                channel=CHANNEL,
-                user_id=user_id,
-                text=update.message.text,
-                display_name=name,
-                message_id=str(update.update_id),
-            )
-        elif update.message is not None or update.edited_message is not None:
-            await self._send(chat.id, TEXT_ONLY, None)
-            return
-        if incoming is None:
-            return
-        for reply in await self._handle(incoming):
-            await self.send_reply(chat.id, reply)
-
-    async def send_reply(self, chat_id: int, reply: Reply) -> None:
-        """Send one reply: text in parts, the keyboard on the last part, then any file."""
+    async def send(self, address: str, reply: Reply, *, skip_parts: int = 0) -> SendOutcome:
+        """The send contract: text in parts (the keyboard on the last), then any file."""
+        chat_id = int(address)
         parts = split_text(reply.text, TEXT_LIMIT) if reply.text else []
-        for index, part in enumerate(parts):
+        delivered = skip_parts
+        for index in range(skip_parts, len(parts)):
             markup = _markup(reply) if index == len(parts) - 1 else None
-            await self._send(chat_id, part, markup)
-        if reply.attachment is not None:
+            try:
+                await self.bot.send_message(chat_id, parts[index], reply_markup=markup)
+            except TelegramError as error:
+                return outcome_of(error, delivered)
+            delivered += 1
+        if reply.attachment is not None and delivered <= len(parts):
             try:
                 with reply.attachment.path.open("rb") as handle:
                     await self.bot.send_document(
                         chat_id, handle, filename=reply.attachment.filename
                     )
-                self._on_send("ok")
+            except OSError as error:
+                return SendOutcome("failed", delivered, detail=f"file: {error}")
             except TelegramError as error:
-                self._on_send("error")
-                log.warning("Telegram sendDocument failed: %s", error)
+                return outcome_of(error, delivered)
+            delivered += 1
+        return SendOutcome("delivered", delivered)
 
-    async def _send(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None
-    ) -> None:
-        for attempt in range(3):
-            try:
-                await self.bot.send_message(chat_id, text, reply_markup=markup)
-                self._on_send("ok")
-                return
-            except RetryAfter as error:
-                self._on_send("retry")
-                if attempt == 2:
-                    break
-                await asyncio.sleep(error._retry_after.total_seconds())
-            except Forbidden:
-                self._on_send("blocked")
-                return
-            except TelegramError as error:
-                self._on_send("error")
-                log.warning("Telegram sendMessage failed: %s", error)
-                return
-        self._on_send("error")
+    def acknowledge(self, updates: list[Parsed]) -> None:
+        """Stop the spinner of pressed buttons (best effort, after the updates are stored)."""
+        for update in updates:
+            if isinstance(update, InboundUpdate) and update.ack:
+                task = asyncio.create_task(self._answer_callback(update.ack))
+                self._acks.add(task)
+                task.add_done_callback(self._acks.discard)
 
-    @staticmethod
-    async def _quietly(call: Awaitable[object]) -> None:
+    async def _answer_callback(self, query_id: str) -> None:
         try:
-            await call
+            await self.bot.answer_callback_query(query_id)
         except TelegramError as error:
-            log.info("Telegram call failed: %s", error)
+            log.info("Telegram answerCallbackQuery failed: %s", error)
+
+    async def set_webhook(self, url: str, secret: str) -> None:
+        """Have Telegram POST updates to `url` with the secret header."""
+        await self.bot.set_webhook(url, secret_token=secret)
+
+    async def poll(self, intake: Intake, stop: asyncio.Event, *, timeout: int = 20) -> None:
+        """Long-poll until `stop` is set. A batch is stored before the next getUpdates
+        confirms it (offset); a full backlog pauses fetching."""
+        await self.bot.delete_webhook()
+        offset: int | None = None
+        while not stop.is_set():
+            if await intake.backlog_full():
+                await _pause(stop, 1.0)
+                continue
+            raw_updates = await self._get_updates(offset, timeout)
+            parsed = [parse_update(raw) for raw in raw_updates]
+            await intake.store(parsed)
+            ids = [raw["update_id"] for raw in raw_updates if _has_int_id(raw)]
+            if ids:
+                offset = max(ids) + 1
+            if len(ids) < len(raw_updates):
+                log.warning("Telegram sent %s updates without an id", len(raw_updates) - len(ids))
+            self.acknowledge(parsed)
+
+    async def _get_updates(self, offset: int | None, timeout: int) -> list[Any]:
+        payload: dict[str, Any] = {"timeout": timeout, "limit": POLL_LIMIT}
+        if offset is not None:
+            payload["offset"] = offset
+        response = await self._http.post(
+            self._updates_url, json=payload, timeout=httpx.Timeout(10.0, read=timeout + 10.0)
+        )
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise TelegramApiError(f"getUpdates: HTTP {response.status_code}, not JSON") from error
+        if not isinstance(body, dict) or body.get("ok") is not True:
+            description = body.get("description") if isinstance(body, dict) else None
+            raise TelegramApiError(f"getUpdates: HTTP {response.status_code} {description}")
+        result = body.get("result")
+        if not isinstance(result, list):
+            raise TelegramApiError("getUpdates: result is not a list")
+        return result
+
+
+def _has_int_id(raw: Any) -> bool:
+    return isinstance(raw, dict) and type(raw.get("update_id")) is int
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

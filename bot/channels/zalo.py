@@ -9,25 +9,30 @@ there is none; webhooks carry `X-Bot-Api-Secret-Token`; bodies may be flat or wr
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+import json
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from bot.channels.base import render_plain, split_text
-from bot.core.messages import Incoming, Reply
+from bot.channels.base import Parsed, Rejected, SendOutcome, render_plain, split_text
+from bot.channels.fields import (
+    MAX_UPDATE_ID,
+    Malformed,
+    optional_str,
+    required_id,
+    required_mapping,
+)
+from bot.core.messages import InboundUpdate, Reply
+from bot.inbound.intake import Intake
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com"
 TEXT_LIMIT = 2000
-TEXT_ONLY = (
-    "Xin lỗi, tôi chỉ đọc được tin nhắn chữ. Anh/chị vui lòng gõ câu hỏi.\n"
-    "Sorry, I can only read text messages."
-)
 
 
 class ZaloApiError(Exception):
@@ -61,9 +66,12 @@ class ZaloClient:
             body = response.json()
         except ValueError:
             body = {}
+        if not isinstance(body, dict):
+            body = {}
         if response.status_code != 200 or not body.get("ok"):
             description = str(body.get("description") or response.reason_phrase)
-            raise ZaloApiError(int(body.get("error_code") or response.status_code), description)
+            code = body.get("error_code")
+            raise ZaloApiError(code if type(code) is int else response.status_code, description)
         return body.get("result")
 
     async def get_update(self, timeout: int = 30) -> dict[str, Any] | None:
@@ -93,127 +101,118 @@ class ZaloClient:
         await self._http.aclose()
 
 
-@dataclass(frozen=True, slots=True)
-class ZaloUpdate:
-    """What we need of an update."""
-
-    chat_id: str
-    user_id: str
-    message_id: str | None
-    text: str | None  # None for images, stickers, voice…
-    display_name: str | None
-
-
-def parse_update(body: dict[str, Any]) -> ZaloUpdate | None:
-    """Read a flat or wrapped update; None when it is not a message from a person."""
-    if body.get("ok") is True and isinstance(body.get("result"), dict):
-        body = body["result"]
-    message = body.get("message")
-    if not isinstance(message, dict):
-        return None
-    chat = message.get("chat") or {}
-    sender = message.get("from") or {}
-    if sender.get("is_bot"):
-        return None
-    chat_id = str(chat.get("id") or sender.get("id") or "")
-    if not chat_id:
-        return None
-    event = str(body.get("event_name") or "")
-    text = message.get("text")
-    is_text = event == "message.text.received" or (not event and isinstance(text, str))
-    return ZaloUpdate(
-        chat_id=chat_id,
-        user_id=str(sender.get("id") or chat_id),
-        message_id=str(message["message_id"]) if message.get("message_id") else None,
-        text=str(text) if is_text and text is not None else None,
-        display_name=sender.get("display_name") or sender.get("first_name"),
+def parse_update(raw: Any) -> Parsed:
+    """What the bot needs of a flat or wrapped update; `Rejected` when it is malformed, None
+    when it is nothing for the bot (the bot's own message, an event without a message)."""
+    if not isinstance(raw, dict):
+        return Rejected(CHANNEL, _digest(raw), "not a JSON object")
+    body = raw["result"] if raw.get("ok") is True and isinstance(raw.get("result"), dict) else raw
+    try:
+        message = body.get("message")
+        if message is None and isinstance(body.get("event_name"), str):
+            return None
+        message = required_mapping(body, "message")
+        update_id = optional_str(message, "message_id", limit=MAX_UPDATE_ID + 1)
+        if update_id is not None and len(update_id) > MAX_UPDATE_ID:
+            raise Malformed(f"message_id is longer than {MAX_UPDATE_ID} characters")
+        # Zalo has no update id: the message id, or (without one) the update's own digest.
+        update_id = update_id or _digest(body)
+        chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+        sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+        if sender.get("is_bot") is True:
+            return None
+        chat_id = required_id(chat if chat.get("id") else sender, "id")
+        event = optional_str(body, "event_name", limit=100) or ""
+        text = optional_str(message, "text")
+        is_text = text is not None and event in ("", "message.text.received")
+        conversation = required_id(sender, "id") if sender.get("id") else chat_id
+    except Malformed as error:
+        return Rejected(CHANNEL, _digest(body), str(error))
+    return InboundUpdate(
+        channel=CHANNEL,
+        update_id=update_id,
+        conversation=conversation,
+        address=chat_id,
+        kind="text" if is_text else "unsupported",
+        text=(text or "") if is_text else "",
+        display_name=_display_name(sender),
     )
 
 
-Handle = Callable[[Incoming], Awaitable[list[Reply]]]
-OnSend = Callable[[str], None]
+def _display_name(sender: dict[str, Any]) -> str | None:
+    for key in ("display_name", "first_name"):
+        value = sender.get(key)
+        if isinstance(value, str) and value.strip():
+            return value[:256]
+    return None
+
+
+def _digest(value: Any) -> str:
+    """A stable id for an update without one."""
+    encoded = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return "sha256:" + hashlib.sha256(encoded.encode()).hexdigest()
+
+
+# A request that never left: sending it again cannot deliver twice.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+def outcome_of(error: Exception, delivered: int) -> SendOutcome:
+    """The send outcome a Zalo API or transport error means."""
+    if isinstance(error, ZaloApiError):
+        detail = f"Zalo API {error.status}: {error.description}"[:500]
+        if error.status == 403:
+            return SendOutcome("blocked", delivered, detail=detail)
+        if error.status in RETRY_STATUSES:
+            return SendOutcome("retry", delivered, detail=detail)
+        return SendOutcome("failed", delivered, detail=detail)
+    detail = type(error).__name__
+    if isinstance(error, NOT_SENT):
+        return SendOutcome("retry", delivered, detail=detail)
+    return SendOutcome("unknown", delivered, detail=detail)
 
 
 class ZaloChannel:
-    """Turns Zalo updates into turns of the core and sends the replies back."""
+    """The Zalo side of the bot: the send contract, and long polling into the inbox."""
 
     name = CHANNEL
 
-    def __init__(
-        self,
-        client: ZaloClient,
-        handle: Handle,
-        *,
-        on_send: OnSend = lambda outcome: None,
-        retries: int = 3,
-    ) -> None:
+    def __init__(self, client: ZaloClient) -> None:
         self.client = client
-        self._handle = handle
-        self._on_send = on_send
-        self._retries = retries
 
-    async def process(self, body: dict[str, Any]) -> None:
-        """Handle one update end to end (used by polling and by the webhook)."""
-        update = parse_update(body)
-        if update is None:
-            return
-        if update.text is None:
-            await self._send_text(update.chat_id, TEXT_ONLY)
-            return
-        replies = await self._handle(
-            Incoming(
-                channel=CHANNEL,
-                user_id=update.user_id,
-                text=update.text,
-                display_name=update.display_name,
-                message_id=update.message_id,
-            )
-        )
-        for reply in replies:
-            for part in split_text(render_plain(reply), TEXT_LIMIT):
-                await self._send_text(update.chat_id, part)
-
-    async def _send_text(self, chat_id: str, text: str) -> None:
-        delay = 1.0
-        for attempt in range(self._retries + 1):
+    async def send(self, address: str, reply: Reply, *, skip_parts: int = 0) -> SendOutcome:
+        """The send contract: the reply as plain text (buttons numbered), in parts."""
+        parts = split_text(render_plain(reply), TEXT_LIMIT)
+        delivered = skip_parts
+        for part in parts[skip_parts:]:
             try:
-                await self.client.send_message(chat_id, text)
-                self._on_send("ok")
-                return
-            except ZaloApiError as error:
-                if error.status in (429, 500, 502, 503, 504) and attempt < self._retries:
-                    self._on_send("retry")
-                    await asyncio.sleep(delay)
-                    delay *= 2
-                    continue
-                self._on_send("blocked" if error.status == 403 else "error")
-                log.warning("Zalo sendMessage failed: %s", error.description)
-                return
-            except httpx.HTTPError as error:
-                if attempt < self._retries:
-                    self._on_send("retry")
-                    await asyncio.sleep(delay)
-                    delay *= 2
-                    continue
-                self._on_send("error")
-                log.warning("Zalo sendMessage failed: %s", type(error).__name__)
-                return
+                await self.client.send_message(address, part)
+            except (ZaloApiError, httpx.HTTPError, ValueError) as error:
+                return outcome_of(error, delivered)
+            delivered += 1
+        return SendOutcome("delivered", delivered)
 
-    async def poll(self, stop: asyncio.Event, *, timeout: int = 30) -> None:
-        """Long-poll until `stop` is set; each update is handled before the next poll."""
+    async def set_webhook(self, url: str, secret: str) -> None:
+        """Have Zalo POST updates to `url` with the secret header."""
+        await self.client.set_webhook(url, secret)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self.client.aclose()
+
+    async def poll(self, intake: Intake, stop: asyncio.Event, *, timeout: int = 30) -> None:
+        """Long-poll until `stop` is set; each update is stored before the next poll.
+        Zalo confirms nothing: an update handed out just before a crash may be lost."""
         try:
             await self.client.delete_webhook()
         except (ZaloApiError, httpx.HTTPError):
             log.info("No Zalo webhook to delete")
-        backoff = 1.0
         while not stop.is_set():
-            try:
-                update = await self.client.get_update(timeout)
-            except (ZaloApiError, httpx.HTTPError) as error:
-                log.warning("Zalo getUpdates failed (%s); retrying", type(error).__name__)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
+            if await intake.backlog_full():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
                 continue
-            backoff = 1.0
+            update = await self.client.get_update(timeout)
             if update is not None:
-                await self.process(update)
+                await intake.store([parse_update(update)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,4 +49,66 @@ class Incoming:
     display_name: str | None = None
     locale_hint: str | None = None
     message_id: str | None = None
+    address: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+UpdateKind = Literal["text", "button", "unsupported"]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundUpdate:
+    """A platform update as a channel read it, ready to be stored in the inbox.
+
+    `conversation` is the sender's id on the platform (whose turns must run in order),
+    `address` where replies go (a chat id). `kind` "unsupported" is a photo, sticker, edit…:
+    it gets a "text only" answer. `ack` is what the channel must confirm to the platform
+    after storing (a Telegram callback query id); it is not stored.
+    """
+
+    channel: str
+    update_id: str
+    conversation: str
+    address: str
+    kind: UpdateKind
+    text: str = ""
+    payload: str | None = None
+    display_name: str | None = None
+    ack: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """What the inbox keeps of the update (only what a turn needs)."""
+        return {"text": self.text, "payload": self.payload, "display_name": self.display_name}
+
+
+def reply_to_body(reply: Reply) -> dict[str, Any]:
+    """A reply as the JSON an outbox row keeps."""
+    body: dict[str, Any] = {"text": reply.text}
+    if reply.buttons:
+        body["buttons"] = [[button.label, button.payload] for button in reply.buttons]
+    if reply.request_phone:
+        body["request_phone"] = True
+    if reply.attachment is not None:
+        body["attachment"] = {
+            "path": str(reply.attachment.path),
+            "filename": reply.attachment.filename,
+            "mime_type": reply.attachment.mime_type,
+        }
+    return body
+
+
+def reply_from_body(body: dict[str, Any]) -> Reply:
+    """The reply an outbox row holds."""
+    attachment = body.get("attachment")
+    return Reply(
+        text=str(body.get("text") or ""),
+        buttons=tuple(
+            Button(str(label), str(payload)) for label, payload in body.get("buttons", [])
+        ),
+        request_phone=bool(body.get("request_phone")),
+        attachment=Attachment(
+            Path(attachment["path"]), attachment["filename"], attachment["mime_type"]
+        )
+        if attachment
+        else None,
+    )

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,19 +16,22 @@ from bot.core.clock import Clock
 from bot.core.context import TurnContext, UserInfo
 from bot.core.i18n import _, use_locale
 from bot.core.locks import KeyedLocks
-from bot.core.messages import Button, Incoming, Reply
+from bot.core.messages import Button, Incoming, Reply, reply_to_body
 from bot.core.router import Router
-from bot.core.text import clean_input, fold, mask_phone_numbers
+from bot.core.text import clean_input, clean_name, fold, mask_phone_numbers
 from bot.services import Services
-from db.models import Conversation
+from db.models import Conversation, InboxUpdate, User, utcnow
 from db.repositories.conversations import ConversationRepository
-from db.repositories.updates import ProcessedUpdateRepository
+from db.repositories.inbox import InboxRepository
+from db.repositories.outbox import NewMessage, OutboxRepository
 from db.repositories.users import UserRepository
 from db.session import DEFAULT_POSTGRES_TURNS
 
 log = logging.getLogger(__name__)
 
 ServicesFactory = Callable[[AsyncSession, Clock], Services]
+# Incoming text is cut to this many times `max_input_chars` before it is cleaned.
+RAW_INPUT_FACTOR = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,46 @@ class TurnTiming:
 
 
 TimingObserver = Callable[[TurnTiming], None]
+
+
+@dataclass(frozen=True, slots=True)
+class HandledUpdate:
+    """What `handle_next` did: whose replies are now in the outbox."""
+
+    channel: str
+    address: str
+    replies: int
+    waited_seconds: float  # from being stored to the turn's start
+    seconds: float  # from being stored to the replies committed
+    failed: bool
+
+
+class UpdateNotHandled(Exception):
+    """The transaction of a stored update's turn could not be committed (it stays pending)."""
+
+    def __init__(self, inbox_id: int) -> None:
+        super().__init__(f"inbox update {inbox_id} could not be handled")
+        self.inbox_id = inbox_id
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def incoming_from_row(row: InboxUpdate) -> Incoming:
+    """The message a stored update holds."""
+    body = row.body or {}
+    payload = body.get("payload")
+    return Incoming(
+        channel=row.channel,
+        user_id=row.conversation,
+        text=str(body.get("text") or ""),
+        payload=str(payload) if payload else None,
+        display_name=body.get("display_name"),
+        message_id=row.update_id,
+        address=row.address,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +123,15 @@ class TurnRunner:
         self._timing_observers: list[TimingObserver] = []
         self.turns = 0
         self.errors = 0
-        self.duplicates = 0
 
     def observe_timings(self, observer: TimingObserver) -> None:
         """Call `observer` after every completed turn with its waiting and working time."""
         self._timing_observers.append(observer)
+
+    @property
+    def max_concurrent_turns(self) -> int:
+        """Turns this process runs at once (the number of inbox workers)."""
+        return self._config.max_concurrent_turns
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
@@ -91,82 +139,129 @@ class TurnRunner:
         return self._sessionmaker
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one message. Never raises: a failing handler gets an apology.
-
-        A message whose platform id was already handled (a redelivery) gets no reply.
-        """
+        """Answer one message now, without the inbox (the console, `bot ask`, tests): the
+        replies are returned to the caller, not written to the outbox. Never raises: a
+        failing handler gets an apology."""
         arrived = time.perf_counter()
-        async with self._locks.hold((incoming.channel, incoming.user_id)):
+        async with self._locks.hold((incoming.channel, incoming.user_id)), self._db_slots:
+            started = time.perf_counter()
             try:
-                async with self._db_slots:
-                    started = time.perf_counter()
-                    replies = await self._run_turn(incoming)
-                    finished = time.perf_counter()
-                timing = TurnTiming(incoming.channel, started - arrived, finished - started)
-                for observer in self._timing_observers:
-                    observer(timing)
-                if replies is None:
-                    self.duplicates += 1
-                    return []
-                self.turns += 1
-                return replies
+                async with self._sessionmaker() as session, session.begin():
+                    _user, replies = await self._turn(session, incoming)
             except Exception:
-                self.errors += 1
-                log.exception(
-                    "Turn failed: channel=%s user=%s payload=%r text=%r",
-                    incoming.channel,
-                    incoming.user_id,
-                    incoming.payload,
-                    mask_phone_numbers(incoming.text[:500]),
-                )
-                return await self._recover(incoming)
+                self._log_failure(incoming)
+                replies = await self._recover_apart(incoming)
+            self._observe(incoming.channel, started - arrived, time.perf_counter() - started)
+        return replies
 
-    async def _run_turn(self, incoming: Incoming) -> list[Reply] | None:
-        """One turn in one transaction; None when the update was already handled.
-
-        The update id is claimed in the same transaction, so a turn that fails and rolls
-        back leaves its update free to be redelivered, and a worker that receives the same
-        update concurrently waits for this one to commit and then skips it.
-        """
-        async with self._sessionmaker() as session, session.begin():
-            if incoming.message_id and not await ProcessedUpdateRepository(session).claim(
-                channel=incoming.channel, update_id=incoming.message_id
-            ):
+    async def handle_next(self) -> HandledUpdate | None:
+        """Take the next stored update (in order per conversation) and answer it, in one
+        transaction that also writes its replies to the outbox and marks it done; None when
+        nothing is waiting. A failing handler is rolled back to a savepoint and the person
+        gets an apology, in the same transaction: the update is still handled once."""
+        async with self._db_slots, self._sessionmaker() as session, session.begin():
+            inbox = InboxRepository(session)
+            row = await inbox.claim_next()
+            if row is None:
                 return None
-            user = await UserRepository(session).get_or_create(
-                channel=incoming.channel,
-                external_id=incoming.user_id,
-                locale=self._initial_locale(incoming.locale_hint),
-                display_name=incoming.display_name,
-            )
-            conversation = await ConversationRepository(session).get_for_update(user_id=user.id)
-            with use_locale(user.locale):
-                ctx = TurnContext(
-                    incoming=incoming,
-                    text="",
-                    user=UserInfo(
-                        id=user.id,
-                        channel=user.channel,
-                        external_id=user.external_id,
-                        locale=user.locale,
-                        is_staff=user.is_staff,
-                        display_name=user.display_name,
-                    ),
-                    services=self._services_factory(session, self._clock),
-                    today=self._clock.today(),
-                    state=conversation.state,
-                    data=dict(conversation.data or {}),
-                    locale=user.locale,
+            started = time.perf_counter()
+            waited = max(0.0, (utcnow() - _aware(row.received_at)).total_seconds())
+            incoming = incoming_from_row(row)
+            failed = False
+            try:
+                try:
+                    async with session.begin_nested():
+                        user, replies = await self._turn(session, incoming, kind=row.kind)
+                except Exception:
+                    failed = True
+                    self._log_failure(incoming)
+                    user, replies = await self._recover(session, incoming)
+                await OutboxRepository(session).add(
+                    NewMessage(
+                        channel=row.channel,
+                        address=row.address,
+                        dedup_key=f"reply:{row.id}:{number}",
+                        kind="reply",
+                        body=reply_to_body(reply),
+                        user_id=user.id,
+                    )
+                    for number, reply in enumerate(replies)
                 )
-                await self._dispatch(ctx, incoming, conversation)
-                user.locale = ctx.locale
-                self._save_state(ctx, conversation)
-            return ctx.replies
+                inbox.finish(row, failed=failed)
+            except Exception as error:
+                raise UpdateNotHandled(row.id) from error
+        worked = time.perf_counter() - started
+        self._observe(row.channel, waited, worked)
+        return HandledUpdate(
+            row.channel, row.address, len(replies), waited, waited + worked, failed
+        )
+
+    def _observe(self, channel: str, waited: float, worked: float) -> None:
+        self.turns += 1
+        timing = TurnTiming(channel, waited, worked)
+        for observer in self._timing_observers:
+            observer(timing)
+
+    def _log_failure(self, incoming: Incoming) -> None:
+        """Log a failed turn with its context (phone numbers masked). Never raises."""
+        self.errors += 1
+        try:
+            log.exception(
+                "Turn failed: channel=%s user=%s payload=%r text=%r",
+                incoming.channel,
+                incoming.user_id,
+                incoming.payload,
+                mask_phone_numbers(str(incoming.text)[:500]),
+            )
+        except Exception:  # the boundary itself must not fail
+            log.error("Turn failed (and its context could not be logged)")
+
+    async def _turn(
+        self, session: AsyncSession, incoming: Incoming, *, kind: str = "text"
+    ) -> tuple[User, list[Reply]]:
+        """One turn inside the caller's transaction: user, state, locale, route, save."""
+        users = UserRepository(session)
+        user = await users.get_or_create(
+            channel=incoming.channel,
+            external_id=incoming.user_id,
+            locale=self._initial_locale(incoming.locale_hint),
+            display_name=clean_name(incoming.display_name),
+        )
+        if incoming.address:
+            users.note_address(user, incoming.address)
+        conversation = await ConversationRepository(session).get_for_update(user_id=user.id)
+        with use_locale(user.locale):
+            ctx = TurnContext(
+                incoming=incoming,
+                text="",
+                user=UserInfo(
+                    id=user.id,
+                    channel=user.channel,
+                    external_id=user.external_id,
+                    locale=user.locale,
+                    is_staff=user.is_staff,
+                    display_name=user.display_name,
+                ),
+                services=self._services_factory(session, self._clock),
+                today=self._clock.today(),
+                state=conversation.state,
+                data=dict(conversation.data or {}),
+                locale=user.locale,
+            )
+            if kind == "unsupported":
+                # A photo, sticker or edit: say so, and leave the person's place untouched.
+                ctx.reply(_("Sorry, I can only read text messages. Please type your question."))
+                return user, ctx.replies
+            await self._dispatch(ctx, incoming, conversation)
+            user.locale = ctx.locale
+            self._save_state(ctx, conversation)
+        return user, ctx.replies
 
     async def _dispatch(
         self, ctx: TurnContext, incoming: Incoming, conversation: Conversation
     ) -> None:
-        text = clean_input(incoming.text)
+        # Cut before cleaning: cleaning 10 MB would hold the event loop for most of a second.
+        text = clean_input(str(incoming.text)[: RAW_INPUT_FACTOR * self._config.max_input_chars])
         if len(text) > self._config.max_input_chars:
             text = text[: self._config.max_input_chars]
             ctx.reply(
@@ -204,28 +299,47 @@ class TurnRunner:
         offered = next((reply.buttons for reply in reversed(ctx.replies) if reply.buttons), ())
         conversation.choices = [[button.label, button.payload] for button in offered]
 
-    async def _recover(self, incoming: Incoming) -> list[Reply]:
-        """After a failed turn: clear the user's flow so they are not stuck, and apologise."""
-        locale = self._initial_locale(incoming.locale_hint)
+    async def _recover(self, session: AsyncSession, incoming: Incoming) -> tuple[User, list[Reply]]:
+        """After a failed turn: clear the user's flow so they are not stuck, and apologise
+        (in the caller's transaction)."""
+        user = await UserRepository(session).get_or_create(
+            channel=incoming.channel,
+            external_id=incoming.user_id,
+            locale=self._initial_locale(incoming.locale_hint),
+        )
+        with use_locale(user.locale):
+            button = self._menu_button()
+            apology = Reply(
+                _(
+                    "Sorry, something went wrong on our side. Please try again, "
+                    "or choose from the menu."
+                ),
+                (button,),
+            )
+        conversation = await ConversationRepository(session).get_for_update(user_id=user.id)
+        conversation.state, conversation.data = None, {}
+        conversation.choices = [[button.label, button.payload]]
+        return user, [apology]
+
+    async def _recover_apart(self, incoming: Incoming) -> list[Reply]:
+        """`_recover` in a transaction of its own; the apology even if that fails too."""
         try:
             async with self._sessionmaker() as session, session.begin():
-                user = await UserRepository(session).get_or_create(
-                    channel=incoming.channel, external_id=incoming.user_id, locale=locale
-                )
-                locale = user.locale
-                with use_locale(locale):
-                    button = self._menu_button()
-                conversation = await ConversationRepository(session).get_for_update(user_id=user.id)
-                conversation.state, conversation.data = None, {}
-                conversation.choices = [[button.label, button.payload]]
+                _user, replies = await self._recover(session, incoming)
+                return replies
         except Exception:
             log.exception("Could not reset the conversation after a failed turn")
-        with use_locale(locale):
+        with use_locale(self._config.default_locale):
             text = _(
                 "Sorry, something went wrong on our side. Please try again, "
                 "or choose from the menu."
             )
             return [Reply(text, (self._menu_button(),))]
+
+    async def give_up(self, inbox_id: int) -> None:
+        """Set aside a stored update whose turn cannot even be committed (tried in vain)."""
+        async with self._sessionmaker() as session, session.begin():
+            await InboxRepository(session).mark_failed(inbox_id)
 
     def _initial_locale(self, hint: str | None) -> str:
         """Locale for a new user: always the default (Vietnamese).

@@ -35,6 +35,15 @@ def clean_input(text: str) -> str:
     return "".join(kept).strip()
 
 
+def clean_name(name: str | None, limit: int = 128) -> str | None:
+    """A display name fit to store: cleaned as input is, on one line, at most `limit`
+    characters; None when nothing is left (a platform may send NUL or 129 characters)."""
+    if not name:
+        return None
+    cleaned = _SPACES.sub(" ", clean_input(str(name)))[:limit].strip()
+    return cleaned or None
+
+
 def _keep_last_three(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group())
     return "*" * (len(digits) - 3) + digits[-3:]

@@ -44,6 +44,21 @@ class UserRepository:
             return existing
         return user
 
+    @staticmethod
+    def note_address(user: User, address: str) -> None:
+        """Remember where the platform takes messages to the user; a user who writes is
+        reachable again."""
+        if user.address != address:
+            user.address = address
+        if user.unreachable_at is not None:
+            user.unreachable_at = None
+
+    async def mark_unreachable(self, user_id: int) -> None:
+        """The platform refused a message because the user blocked the bot."""
+        user = await self.session.get(User, user_id)
+        if user is not None and user.unreachable_at is None:
+            user.unreachable_at = utcnow()
+
     async def set_preferences(
         self, *, user: User, locale: str | None = None, is_staff: bool | None = None
     ) -> None:

@@ -1,4 +1,5 @@
-"""Telegram through real HTTP both ways: PTB against a fake Bot API, polling and webhook."""
+"""Telegram through real HTTP both ways: our getUpdates loop and PTB's Bot against a fake
+Bot API; the webhook; every update through the inbox and every reply through the outbox."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import sys
 import httpx
 import pytest
 
-from bot.channels.telegram import TelegramChannel, build_application
+from bot.channels.telegram import TelegramChannel, parse_update
 from bot.core.messages import Button, Reply
 from bot.metrics import Metrics
-from bot.web import InFlight, create_web_app
-from tests.support.fake_telegram import TOKEN, FakeTelegram
+from bot.web import create_web_app
+from tests.support.fake_telegram import TOKEN
 from tests.support.fake_zalo import TOKEN as ZALO_TOKEN
 from tests.support.fake_zalo import FakeZalo
 from tests.support.processes import BotProcess, bot_env, free_port
+from tests.support.runtime import fast_settings, running
 from tests.support.servers import serving
 
 pytestmark = pytest.mark.db
@@ -23,112 +25,118 @@ SECRET = "tg-secret_for-tests"
 
 
 @pytest.fixture
-async def fake():
-    platform = FakeTelegram()
-    async with serving(platform.app()) as url:
-        platform.base_url = url
-        yield platform
+def fake(telegram_fake):
+    return telegram_fake
 
 
-async def make_channel(app, fake, *, polling: bool):
-    outcomes: list[str] = []
-    application = build_application(TOKEN, base_url=f"{fake.base_url}/bot", polling=polling)
-    channel = TelegramChannel(application, app.runner.handle, on_send=outcomes.append)
-    channel.outcomes = outcomes  # type: ignore[attr-defined]
-    await application.initialize()
-    await application.start()
-    return channel
-
-
-async def close(channel):
-    application = channel.application
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    await application.stop()
-    await application.shutdown()
+def telegram_app(make_app, database_url, fake, **overrides):
+    return make_app(
+        database_url,
+        telegram_bot_token=TOKEN,
+        telegram_base_url=f"{fake.base_url}/bot",
+        **fast_settings(**overrides),
+    )
 
 
 async def test_polling_conversation_with_inline_buttons(make_app, database_url, fake):
-    app = make_app(database_url)
-    channel = await make_channel(app, fake, polling=True)
-    await channel.application.updater.start_polling(timeout=1, poll_interval=0)
-    try:
-        await fake.deliver(fake.text_update(42, "/start"))
-        texts = await fake.wait_for_messages(42, 2)
-        assert "Chào anh/chị ạ" in texts[0]
-        keyboard = fake.keyboards_to(42)[1]["inline_keyboard"]
-        assert keyboard[0][0] == {"text": "Lộ trình tắt sóng", "callback_data": "menu:timeline"}
-        await fake.deliver(fake.button_update(42, "menu:timeline"))
-        texts = await fake.wait_for_messages(42, 3)
-        assert "16/10/2024" in texts[2]
-        await fake.deliver(fake.text_update(42, "/kiemtra nokia 1280"))
-        texts = await fake.wait_for_messages(42, 4)
-        assert "Máy Nokia 1280 chỉ dùng được sóng 2G." in texts[3]
-    finally:
-        await close(channel)
+    app = telegram_app(make_app, database_url, fake)
+    async with running(app) as runtime:
+        stop = asyncio.Event()
+        poller = asyncio.create_task(runtime.telegram.poll(runtime.intake, stop, timeout=1))
+        try:
+            await fake.deliver(fake.text_update(42, "/start"))
+            texts = await fake.wait_for_messages(42, 2)
+            assert "Chào anh/chị ạ" in texts[0]
+            keyboard = fake.keyboards_to(42)[1]["inline_keyboard"]
+            assert keyboard[0][0] == {"text": "Lộ trình tắt sóng", "callback_data": "menu:timeline"}
+            await fake.deliver(fake.button_update(42, "menu:timeline"))
+            texts = await fake.wait_for_messages(42, 3)
+            assert "16/10/2024" in texts[2]
+            await fake.deliver(fake.text_update(42, "/kiemtra nokia 1280"))
+            texts = await fake.wait_for_messages(42, 4)
+            assert "Máy Nokia 1280 chỉ dùng được sóng 2G." in texts[3]
+        finally:
+            stop.set()
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
     assert "deleteWebhook" in fake.calls and "answerCallbackQuery" in fake.calls
 
 
-async def test_webhook_mode_secret_and_duplicates(make_app, database_url, fake):
-    app = make_app(database_url, telegram_webhook_secret=SECRET)
-    channel = await make_channel(app, fake, polling=False)
-    in_flight = InFlight()
-    web = create_web_app(app, metrics=Metrics(), telegram=channel, in_flight=in_flight)
-    try:
+async def test_webhook_stores_before_200_and_a_redelivery_is_answered_once(
+    make_app, database_url, fake
+):
+    app = telegram_app(make_app, database_url, fake, telegram_webhook_secret=SECRET)
+    async with running(app) as runtime:
+        web = create_web_app(
+            app, metrics=Metrics(), intake=runtime.intake, telegram=runtime.telegram
+        )
         async with serving(web) as url:
-            await channel.bot.set_webhook(f"{url}/telegram/webhook", secret_token=SECRET)
+            await runtime.telegram.set_webhook(f"{url}/telegram/webhook", SECRET)
             update = fake.text_update(7, "khi nao tat song 2g")
             assert await fake.deliver(update) == 200
             assert await fake.deliver(update) == 200  # Telegram retries: same update_id
-            await in_flight.wait()
             texts = await fake.wait_for_messages(7, 1)
-            assert len(texts) == 1 and "16/10/2024" in texts[0]
+            await asyncio.sleep(0.3)
+            assert len(fake.texts_to(7)) == 1 and "16/10/2024" in texts[0]
             turns = app.runner.turns
             assert await fake.deliver(fake.text_update(7, "/start"), secret="wrong") == 403
-            await in_flight.wait()
+            await asyncio.sleep(0.3)
             assert app.runner.turns == turns
-    finally:
-        await close(channel)
 
 
-async def test_non_text_and_edits_get_a_friendly_answer(make_app, database_url, fake):
-    app = make_app(database_url)
-    channel = await make_channel(app, fake, polling=False)
-    try:
-        from telegram import Update
-
-        for update in (fake.photo_update(9), fake.edited_update(9, "sửa")):
-            await channel.process(Update.de_json(update, channel.bot))
-        texts = fake.texts_to(9)
-        assert len(texts) == 2 and all("chỉ đọc được tin nhắn chữ" in t for t in texts)
-        assert app.runner.turns == 0
-    finally:
-        await close(channel)
+async def test_photos_and_edits_get_a_text_only_answer_in_vietnamese(make_app, database_url, fake):
+    app = telegram_app(make_app, database_url, fake)
+    async with running(app) as runtime:
+        await runtime.intake.store(
+            [parse_update(fake.photo_update(9)), parse_update(fake.edited_update(9, "sửa"))]
+        )
+        texts = await fake.wait_for_messages(9, 2)
+    assert all(
+        t == "Xin lỗi, tôi chỉ đọc được tin nhắn chữ. Anh/chị vui lòng gõ câu hỏi ạ." for t in texts
+    )
 
 
-async def test_long_text_split_retry_after_and_blocked(make_app, database_url, fake):
-    app = make_app(database_url)
-    channel = await make_channel(app, fake, polling=False)
+async def test_send_contract_splits_long_texts_and_types_its_outcomes(fake):
+    channel = TelegramChannel(TOKEN, base_url=f"{fake.base_url}/bot", timeout=1.0)
     try:
         long_text = "\n".join(f"Dòng {i}: " + "chữ " * 40 for i in range(120))
-        await channel.send_reply(5, Reply(long_text, (Button("Các mục chính", "menu"),)))
+        outcome = await channel.send("5", Reply(long_text, (Button("Các mục chính", "menu"),)))
         parts = fake.texts_to(5)
-        assert len(parts) > 2 and all(len(p) <= 4096 for p in parts)
-        assert "\n".join(parts) == long_text
+        assert outcome.kind == "delivered" and outcome.parts_delivered == len(parts) > 2
+        assert all(len(p) <= 4096 for p in parts) and "\n".join(parts) == long_text
         keyboards = fake.keyboards_to(5)
         assert keyboards[-1] is not None and all(k is None for k in keyboards[:-1])
-        fake.fail_next_sends = 1
-        await channel.send_reply(6, Reply("xin chào"))
-        assert fake.texts_to(6) == ["xin chào"]
-        assert channel.outcomes[-2:] == ["retry", "ok"]
+        # A retry resumes after the parts already delivered.
+        outcome = await channel.send("6", Reply(long_text), skip_parts=len(parts) - 1)
+        assert fake.texts_to(6) == [parts[-1]] and outcome.parts_delivered == len(parts)
+        fake.send_failures = ["429"]
+        outcome = await channel.send("7", Reply("xin chào"))
+        assert (outcome.kind, outcome.retry_after, fake.texts_to(7)) == ("retry", 1.0, [])
+        fake.send_failures = ["500"]
+        assert (await channel.send("7", Reply("xin chào"))).kind == "retry"
         fake.blocked_chats.add(8)
-        await channel.send_reply(8, Reply("xin chào"))
-        assert channel.outcomes[-1] == "blocked"
+        assert (await channel.send("8", Reply("xin chào"))).kind == "blocked"
+        fake.hang_seconds = 2.0
+        fake.send_failures = ["hang"]
+        outcome = await channel.send("9", Reply("xin chào"))
+        assert outcome.kind == "unknown" and fake.texts_to(9) == ["xin chào"]
+        fake.send_failures = []
+        outcome = await channel.send("10", Reply("x" * 5000))  # the fake refuses > 4,096
+        assert (outcome.kind, len(fake.texts_to(10))) == ("delivered", 2)
     finally:
-        await close(channel)
+        await channel.aclose()
 
 
-async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir):
+async def test_send_to_an_api_that_is_down_is_retried_never_unknown():
+    channel = TelegramChannel(TOKEN, base_url=f"http://127.0.0.1:{free_port()}/bot", timeout=1.0)
+    try:
+        outcome = await channel.send("5", Reply("xin chào"))
+        assert outcome.kind == "retry", outcome
+    finally:
+        await channel.aclose()
+
+
+async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir, bot_cache_dir):
     zalo = FakeZalo()
     async with serving(zalo.app()) as zalo_url:
         port = free_port()
@@ -140,6 +148,7 @@ async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir):
             ZALO_BOT_TOKEN=ZALO_TOKEN,
             ZALO_BASE_URL=zalo_url,
             HTTP_PORT=str(port),
+            CACHE_DIR=str(bot_cache_dir),
         )
         migrate = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "db", "upgrade", env=env
@@ -153,8 +162,16 @@ async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir):
             assert "Chào anh/chị ạ" in (await zalo.wait_for_messages("z77", 2, timeout=60))[0]
             async with httpx.AsyncClient() as client:
                 metrics = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                health = (await client.get(f"http://127.0.0.1:{port}/healthz")).json()
             assert 'bot_incoming_updates_total{channel="telegram"} 1.0' in metrics
             assert 'bot_incoming_updates_total{channel="zalo"} 1.0' in metrics
+            assert 'bot_outbound_sends_total{channel="telegram",outcome="delivered"} 2.0' in metrics
+            assert health["channels"] == {
+                "telegram": "running",
+                "zalo": "running",
+                "inbox": "running",
+                "sender": "running",
+            }
         finally:
             code = await process.stop()
         assert code == 0, process.log_tail()

@@ -7,9 +7,10 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.messages import Incoming
+from bot.core.messages import InboundUpdate, Incoming
 from bot.core.runner import TurnTiming
-from db.models import User
+from bot.inbound.intake import Intake
+from db.models import OutboxMessage, User
 from tests.support.flows import router_with_test_flows
 
 pytestmark = pytest.mark.db
@@ -38,12 +39,34 @@ async def test_concurrent_messages_of_one_user_are_not_lost(make_app, database_u
     assert second[0].text == "Thanks Lan from Bản Mòng."
 
 
-async def test_same_update_delivered_to_two_workers_is_processed_once(make_app, database_url):
+async def test_same_update_stored_by_two_workers_is_answered_once(make_app, database_url):
     apps = [make_app(database_url), make_app(database_url)]
-    incoming = Incoming(channel="zalo", user_id="u9", text="/start", message_id="m-1")
-    first, second = await asyncio.gather(*(app.runner.handle(incoming) for app in apps))
-    assert sorted([bool(first), bool(second)]) == [False, True]
-    assert sum(app.runner.duplicates for app in apps) == 1
+    intakes = [
+        Intake(app.runner.sessionmaker, max_pending=100, max_text_chars=4000) for app in apps
+    ]
+    update = InboundUpdate("zalo", "m-1", "u9", "u9", "text", "/start")
+    stored = await asyncio.gather(*(intake.store([update]) for intake in intakes))
+    assert sorted(stored) == [0, 1]
+    handled = await asyncio.gather(*(app.runner.handle_next() for app in apps))
+    assert sorted(h is not None for h in handled) == [False, True]
+    async with apps[0].runner.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+
+
+async def test_one_persons_stored_messages_are_answered_in_order(make_app, database_url):
+    apps = [make_app(database_url, router=router_with_test_flows()) for _ in range(2)]
+    intake = Intake(apps[0].runner.sessionmaker, max_pending=100, max_text_chars=4000)
+    texts = ["/survey", "Lan", "Bản Mòng"]
+    await intake.store(
+        InboundUpdate("t", f"u-{i}", "u", "u", "text", text) for i, text in enumerate(texts)
+    )
+    while any(await asyncio.gather(*(app.runner.handle_next() for app in apps))):
+        pass
+    async with apps[0].runner.sessionmaker() as session:
+        bodies = (
+            await session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id))
+        ).all()
+    assert [body["text"] for body in bodies][-1] == "Thanks Lan from Bản Mòng."
 
 
 async def test_a_message_queued_behind_the_same_users_turn_is_timed_as_waiting(

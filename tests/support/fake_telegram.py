@@ -49,6 +49,10 @@ class FakeTelegram(SentMessages):
     webhook_secret: str | None = None
     blocked_chats: set[int] = field(default_factory=set)
     fail_next_sends: int = 0
+    # What the next sendMessage calls get instead of success: "429", "500", or "hang" (no
+    # answer for `hang_seconds`, so the client's read time-out fires after the request left).
+    send_failures: list[str] = field(default_factory=list)
+    hang_seconds: float = 3.0
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     new_message: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
@@ -160,7 +164,7 @@ class FakeTelegram(SentMessages):
                 self.arrived.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.arrived.wait(), float(body.get("timeout") or 0))
-            return _ok(self.updates[:100])
+            return _ok(self.updates[: int(body.get("limit") or 100)])
         if method == "answerCallbackQuery":
             return _ok(True)
         if method == "sendMessage":
@@ -172,9 +176,18 @@ class FakeTelegram(SentMessages):
             if self.fail_next_sends > 0:
                 self.fail_next_sends -= 1
                 return _error(429, "Too Many Requests: retry after 1", retry_after=1)
-            self.sent.append(
-                {"chat_id": chat_id, "text": text, "reply_markup": body.get("reply_markup")}
-            )
+            failure = self.send_failures.pop(0) if self.send_failures else None
+            if failure == "429":
+                return _error(429, "Too Many Requests: retry after 1", retry_after=1)
+            if failure == "500":
+                return _error(500, "Internal Server Error")
+            if failure == "hang":
+                self.sent.append({"chat_id": chat_id, "text": text, "reply_markup": None})
+                await asyncio.sleep(self.hang_seconds)  # delivered, but the answer is late
+            else:
+                self.sent.append(
+                    {"chat_id": chat_id, "text": text, "reply_markup": body.get("reply_markup")}
+                )
             self.new_message.set()
             return _ok({**self._message(chat_id, text=text), "from": BOT_USER})
         return _error(404, "Not Found: method not found")

@@ -45,6 +45,11 @@ class FakeZalo(SentMessages):
     webhook_secret: str | None = None
     blocked_chats: set[str] = field(default_factory=set)
     fail_next_sends: int = 0  # answer 429 to this many sendMessage calls
+    # What the next sendMessage calls get instead of success: "429", "500", or "hang"
+    # (delivered, but no answer for `hang_seconds`: the client's read time-out fires).
+    send_failures: list[str] = field(default_factory=list)
+    hang_seconds: float = 3.0
+    handed_out: list[dict[str, Any]] = field(default_factory=list)  # by getUpdates, in order
     new_message: asyncio.Event = field(default_factory=asyncio.Event)
 
     def update(
@@ -128,6 +133,7 @@ class FakeZalo(SentMessages):
                 update = await asyncio.wait_for(self.queue.get(), timeout)
             except TimeoutError:
                 return _error(408, "Request timeout")
+            self.handed_out.append(update)
             return _ok(update)
         if method == "setWebhook":
             url, secret = str(body.get("url", "")), str(body.get("secret_token", ""))
@@ -151,7 +157,12 @@ class FakeZalo(SentMessages):
             if self.fail_next_sends > 0:
                 self.fail_next_sends -= 1
                 return _error(429, "Too Many Requests")
+            failure = self.send_failures.pop(0) if self.send_failures else None
+            if failure in ("429", "500"):
+                return _error(int(failure), "Too Many Requests" if failure == "429" else "Error")
             self.sent.append({"chat_id": chat_id, "text": text})
+            if failure == "hang":
+                await asyncio.sleep(self.hang_seconds)
             self.new_message.set()
             return _ok({"message_id": secrets.token_hex(10), "date": now})
         return _error(404, "Not Found")

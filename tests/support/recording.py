@@ -30,3 +30,35 @@ class SentMessages:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.new_message.wait(), remaining)
         return self.texts_to(chat_id)
+
+
+async def deliver_until_accepted(
+    url: str, bodies: list[Any], headers: dict[str, str], *, concurrency: int = 8
+) -> dict[str, int]:
+    """POST each body to a webhook until it answers 200, as the platforms redeliver what got
+    no 200 (a refused connection or a 5xx while the bot is down are retried). Returns how
+    many POSTs answered each status ("error" for no answer)."""
+    import httpx
+
+    statuses: dict[str, int] = {}
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+
+    async def pusher(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            body = queue.get_nowait()
+            while True:
+                try:
+                    response = await client.post(url, json=body, headers=headers)
+                    key = str(response.status_code)
+                except httpx.HTTPError:
+                    key = "error"
+                statuses[key] = statuses.get(key, 0) + 1
+                if key == "200":
+                    break
+                await asyncio.sleep(0.2)
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        await asyncio.gather(*(pusher(client) for _ in range(concurrency)))
+    return statuses

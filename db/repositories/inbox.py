@@ -1,0 +1,108 @@
+"""The durable inbox: platform updates stored before they are acknowledged, handled once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.models import InboxUpdate, utcnow
+from db.repositories.dialect import dialect_name, insert_for
+
+PENDING, DONE, FAILED, REJECTED = "pending", "done", "failed", "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class NewUpdate:
+    """The columns of one update to store."""
+
+    channel: str
+    update_id: str
+    conversation: str
+    address: str
+    kind: str
+    body: dict[str, Any]
+    status: str = PENDING
+
+
+class InboxRepository:
+    """Reads and writes `inbox` rows within the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, updates: Iterable[NewUpdate]) -> int:
+        """Store updates not stored yet (a redelivery is a no-op); how many were new."""
+        now = utcnow()
+        rows = [
+            {
+                "channel": u.channel,
+                "update_id": u.update_id,
+                "conversation": u.conversation,
+                "address": u.address,
+                "kind": u.kind,
+                "body": u.body,
+                "status": u.status,
+                "received_at": now,
+                "handled_at": None if u.status == PENDING else now,
+            }
+            for u in updates
+        ]
+        if not rows:
+            return 0
+        statement = (
+            (await insert_for(self.session, InboxUpdate))
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+            .returning(InboxUpdate.id)
+        )
+        return len((await self.session.execute(statement)).scalars().all())
+
+    async def claim_next(self) -> InboxUpdate | None:
+        """The oldest pending update whose conversation has no older pending one, locked for
+        this transaction; other workers skip it (PostgreSQL) or wait (SQLite's one writer)."""
+        earlier = aliased(InboxUpdate)
+        older_pending = exists().where(
+            earlier.channel == InboxUpdate.channel,
+            earlier.conversation == InboxUpdate.conversation,
+            earlier.status == PENDING,
+            earlier.id < InboxUpdate.id,
+        )
+        query = (
+            select(InboxUpdate)
+            .where(InboxUpdate.status == PENDING, ~older_pending)
+            .order_by(InboxUpdate.id)
+            .limit(1)
+        )
+        if await dialect_name(self.session) == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=InboxUpdate)
+        return await self.session.scalar(query)
+
+    @staticmethod
+    def finish(update: InboxUpdate, *, failed: bool = False) -> None:
+        """Mark the update handled (in the caller's transaction)."""
+        update.status = FAILED if failed else DONE
+        update.handled_at = utcnow()
+
+    async def mark_failed(self, update_id: int) -> None:
+        """Set a pending update aside as failed (its turn could not be committed)."""
+        update = await self.session.get(InboxUpdate, update_id)
+        if update is not None and update.status == PENDING:
+            self.finish(update, failed=True)
+
+    async def pending_count(self) -> int:
+        """Updates stored and not handled yet."""
+        query = select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == PENDING)
+        return int(await self.session.scalar(query) or 0)
+
+    async def prune(self, *, handled_before: datetime) -> int:
+        """Delete handled updates older than `handled_before`; how many."""
+        statement = delete(InboxUpdate).where(
+            InboxUpdate.status != PENDING, InboxUpdate.handled_at < handled_before
+        )
+        return (await self.session.execute(statement)).rowcount or 0
