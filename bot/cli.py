@@ -171,6 +171,34 @@ def db_check() -> None:
     migrate.check(settings.database_url)
 
 
+@db_cli.command("prune")
+def db_prune(
+    days: Annotated[
+        int | None,
+        typer.Option(help="Keep this many days (default: RETENTION_DAYS).", show_default=False),
+    ] = None,
+) -> None:
+    """Delete handled updates and finished messages older than the retention period
+    (`bot run` does this every hour)."""
+    settings = load_settings()
+    pruned = asyncio.run(_prune(settings, days if days is not None else settings.retention_days))
+    typer.echo(f"Deleted {pruned['inbox']} handled updates and {pruned['outbox']} sent messages.")
+
+
+async def _prune(settings: Settings, days: int) -> dict[str, int]:
+    from datetime import timedelta
+
+    from bot.services.retention import prune_handled
+    from db.session import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    try:
+        await _require_schema_engine(engine)
+        return await prune_handled(make_sessionmaker(engine), older_than=timedelta(days=days))
+    finally:
+        await engine.dispose()
+
+
 LocaleOption = Annotated[
     str | None, typer.Option("--locale", help="Language: vi or en.", show_default=False)
 ]

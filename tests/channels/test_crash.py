@@ -169,3 +169,43 @@ async def test_sigkill_in_a_burst_loses_nothing_and_sends_nothing_twice(
         assert lost == [], (lost, inbox)
     assert len(unknown) <= 50  # at most the sends in flight at the kill
     print(f"{channel} {mode}: {sent_at_kill} sent at the kill, {len(unknown)} unknown, lost {lost}")
+
+
+async def test_sigterm_in_a_backlog_stops_within_the_grace_and_keeps_the_rest(
+    sqlite_url, tmp_path, locales_dir, bot_cache_dir
+):
+    platform = Platform("telegram")
+    async with serving(platform.fake.app()) as base_url:
+        platform.fake.base_url = base_url
+        port = free_port()
+        env = bot_env(
+            tmp_path,
+            locales_dir,
+            DATABASE_URL=sqlite_url,
+            HTTP_PORT=str(port),
+            CACHE_DIR=str(bot_cache_dir),
+            SHUTDOWN_GRACE_SECONDS="3",
+            **platform.settings(base_url, port, webhook=False),
+        )
+        backlog = [platform.fake.text_update(5000 + i, "/start") for i in range(300)]
+        bot = await BotProcess.start(env, tmp_path / "first.log")
+        await bot.wait_healthy(port)
+        await platform.queue(backlog)
+        await wait_until(lambda: len(platform.fake.sent) >= 10, 60, "the first replies")
+        asked = time.monotonic()
+        code = await bot.stop()
+        stopped_in = time.monotonic() - asked
+        assert code == 0, bot.log_tail()
+        assert stopped_in < 6, stopped_in  # the grace (3 s) and the HTTP server's close
+        _outbox, inbox = await outbox_and_inbox(sqlite_url)
+        assert inbox["pending"] > 0 and inbox["done"] > 0  # the rest waits, stored
+        again = await BotProcess.start(env, tmp_path / "second.log")
+        try:
+            chats = {platform.chat_of(update) for update in backlog}
+            await wait_until(
+                lambda: all(platform.fake.texts_to(c) for c in chats), 120, "the backlog"
+            )
+        finally:
+            assert await again.stop() == 0, again.log_tail()
+    _outbox, inbox = await outbox_and_inbox(sqlite_url)
+    assert set(inbox) == {"done"}
