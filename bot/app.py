@@ -133,11 +133,14 @@ def build_runtime(app: App, metrics: Metrics) -> Runtime:
             ZaloClient(settings.zalo_bot_token.get_secret_value(), base_url=settings.zalo_base_url)
         )
     sessionmaker = app.runner.sessionmaker
+    # SQLite has one writer: every write of the process queues for the turns' slot.
+    write_slot = app.runner.db_slots if app.engine.dialect.name == "sqlite" else None
     intake = Intake(
         sessionmaker,
         max_pending=settings.inbox_max_pending,
         max_text_chars=RAW_INPUT_FACTOR * settings.max_input_chars,
         on_stored=lambda channel, count: metrics.incoming.labels(channel).inc(count),
+        write_slot=write_slot,
     )
     channels: dict[str, ReplySender] = {c.name: c for c in (telegram, zalo) if c is not None}
     sender = OutboxSender(
@@ -153,6 +156,7 @@ def build_runtime(app: App, metrics: Metrics) -> Runtime:
             "zalo": settings.zalo_sends_per_second,
         },
         on_outcome=lambda channel, outcome: metrics.sends.labels(channel, outcome.kind).inc(),
+        write_slot=write_slot,
     )
 
     def handled(update: HandledUpdate) -> None:

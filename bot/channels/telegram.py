@@ -184,6 +184,7 @@ class TelegramChannel:
             read_timeout=timeout,
             write_timeout=timeout,
         )
+        self._request = request
         self.bot = Bot(token, base_url=base_url, request=request)
         self._updates_url = f"{base_url}{token}/getUpdates"
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), transport=transport)
@@ -200,6 +201,7 @@ class TelegramChannel:
         await self._http.aclose()
         with contextlib.suppress(TelegramError, RuntimeError):
             await self.bot.shutdown()
+        await self._request.shutdown()  # also when the Bot was never initialised
 
     async def send(self, address: str, reply: Reply, *, skip_parts: int = 0) -> SendOutcome:
         """The send contract: text in parts (the keyboard on the last), then any file."""

@@ -129,6 +129,11 @@ class TurnRunner:
         self._timing_observers.append(observer)
 
     @property
+    def db_slots(self) -> asyncio.Semaphore:
+        """The slots turns take before they open a transaction (FIFO)."""
+        return self._db_slots
+
+    @property
     def max_concurrent_turns(self) -> int:
         """Turns this process runs at once (the number of inbox workers)."""
         return self._config.max_concurrent_turns

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +33,7 @@ class Intake:
         max_text_chars: int,
         on_stored: OnStored = lambda channel, count: None,
         count_ttl_seconds: float = 1.0,
+        write_slot: asyncio.Semaphore | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._max_pending = max_pending
@@ -41,6 +43,10 @@ class Intake:
         self._pending = 0
         self._counted_at = float("-inf")
         self.wakeup = asyncio.Event()
+        # On SQLite (one writer) the turns' slot: writers queue in order in the event loop
+        # instead of in SQLite's busy handler, where a poller storing batch after batch could
+        # keep a turn waiting.
+        self._write_slot = write_slot
 
     async def store(self, items: Iterable[Parsed]) -> int:
         """Store what the channel read in one transaction; how many updates were new.
@@ -48,7 +54,11 @@ class Intake:
         rows = [row for row in map(self._row, items) if row is not None]
         if not rows:
             return 0
-        async with self._sessionmaker() as session, session.begin():
+        async with (
+            self._write_slot or contextlib.nullcontext(),
+            self._sessionmaker() as session,
+            session.begin(),
+        ):
             new = await InboxRepository(session).add(rows)
         if new:
             self._pending += new

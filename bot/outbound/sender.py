@@ -78,6 +78,7 @@ class OutboxSender:
         config: SenderConfig,
         rates: Mapping[str, float],
         on_outcome: OnOutcome = lambda channel, outcome: None,
+        write_slot: asyncio.Semaphore | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._channels = dict(channels)
@@ -89,6 +90,7 @@ class OutboxSender:
         self._again: set[tuple[str, str]] = set()
         self._slots = asyncio.Semaphore(config.max_concurrent_sends)
         self._stopping = False
+        self._write_slot = write_slot  # on SQLite, the turns' slot (see Intake)
 
     def wake(self, channel: str, address: str) -> None:
         """Send what is due to this address (now, or after the send in progress)."""
@@ -150,8 +152,11 @@ class OutboxSender:
         finally:
             self._tasks.pop(key, None)
 
+    def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._write_slot or contextlib.nullcontext()
+
     async def _claim(self, channel: str, address: str) -> Claimed | None:
-        async with self._sessionmaker() as session, session.begin():
+        async with self._writing(), self._sessionmaker() as session, session.begin():
             return await OutboxRepository(session).claim_head(
                 channel=channel, address=address, lease=self._lease
             )
@@ -169,7 +174,7 @@ class OutboxSender:
             return SendOutcome("unknown", claimed.parts_sent, detail=type(error).__name__)
 
     async def _record(self, claimed: Claimed, outcome: SendOutcome) -> None:
-        async with self._sessionmaker() as session, session.begin():
+        async with self._writing(), self._sessionmaker() as session, session.begin():
             outbox = OutboxRepository(session)
             if outcome.kind != "retry":
                 await outbox.record(
