@@ -10,7 +10,6 @@ database for the next start.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import time
@@ -22,6 +21,7 @@ import uvicorn
 from telegram.error import TelegramError
 
 from bot.app import App, Runtime, build_app, build_runtime
+from bot.channels.base import pause
 from bot.channels.zalo import ZaloApiError
 from bot.config import Settings
 from bot.metrics import Metrics
@@ -44,12 +44,6 @@ def check_webhook_settings(settings: Settings) -> None:
         raise StartupError("TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL.")
     if settings.zalo_webhook_url and settings.zalo_webhook_secret is None:
         raise StartupError("ZALO_WEBHOOK_SECRET is required with ZALO_WEBHOOK_URL.")
-
-
-async def pause(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep up to `seconds`, or less when `stop` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
 
 
 class LoopSupervisor:

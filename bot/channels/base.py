@@ -3,6 +3,8 @@ buttons as numbered text where a platform has none."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -109,3 +111,9 @@ def _pack(text: str, limit: int, separators: tuple[str, ...]) -> list[str]:
     if current:
         parts.append(current)
     return parts
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep up to `seconds`, or less when `stop` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -26,7 +26,7 @@ from telegram import (
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Parsed, Rejected, SendOutcome, split_text
+from bot.channels.base import Parsed, Rejected, SendOutcome, pause, split_text
 from bot.channels.fields import (
     MAX_UPDATE_ID,
     Malformed,
@@ -253,7 +253,7 @@ class TelegramChannel:
         offset: int | None = None
         while not stop.is_set():
             if await intake.backlog_full():
-                await _pause(stop, 1.0)
+                await pause(stop, 1.0)
                 continue
             raw_updates = await self._get_updates(offset, timeout)
             parsed = [parse_update(raw) for raw in raw_updates]
@@ -287,8 +287,3 @@ class TelegramChannel:
 
 def _has_int_id(raw: Any) -> bool:
     return isinstance(raw, dict) and type(raw.get("update_id")) is int
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

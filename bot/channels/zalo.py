@@ -9,7 +9,6 @@ there is none; webhooks carry `X-Bot-Api-Secret-Token`; bodies may be flat or wr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -17,7 +16,14 @@ from typing import Any
 
 import httpx
 
-from bot.channels.base import Parsed, Rejected, SendOutcome, render_plain, split_text
+from bot.channels.base import (
+    Parsed,
+    Rejected,
+    SendOutcome,
+    pause,
+    render_plain,
+    split_text,
+)
 from bot.channels.fields import (
     MAX_UPDATE_ID,
     Malformed,
@@ -210,8 +216,7 @@ class ZaloChannel:
             log.info("No Zalo webhook to delete")
         while not stop.is_set():
             if await intake.backlog_full():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), 1.0)
+                await pause(stop, 1.0)
                 continue
             update = await self.client.get_update(timeout)
             if update is not None:

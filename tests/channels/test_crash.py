@@ -49,6 +49,10 @@ class Platform:
             values[f"{prefix}_WEBHOOK_SECRET"] = SECRET
         return values
 
+    def env(self, base_url: str, port: int, *, webhook: bool, **settings: str) -> dict[str, str]:
+        """The environment of a `bot run` against this platform (paths from `settings`)."""
+        return {"HTTP_PORT": str(port), **self.settings(base_url, port, webhook), **settings}
+
     def hook(self, port: int) -> str:
         return f"http://127.0.0.1:{port}/{self.name}/webhook"
 
@@ -107,14 +111,17 @@ async def test_sigkill_in_a_burst_loses_nothing_and_sends_nothing_twice(
         env = bot_env(
             tmp_path,
             locales_dir,
-            DATABASE_URL=database_url,
-            HTTP_PORT=str(port),
-            CACHE_DIR=str(bot_cache_dir),
-            OUTBOX_LEASE_SECONDS="1",
-            OUTBOX_POLL_SECONDS="0.2",
-            TELEGRAM_SENDS_PER_SECOND="2000",
-            ZALO_SENDS_PER_SECOND="2000",
-            **platform.settings(base_url, port, webhook),
+            **platform.env(
+                base_url,
+                port,
+                webhook=webhook,
+                DATABASE_URL=database_url,
+                CACHE_DIR=str(bot_cache_dir),
+                OUTBOX_LEASE_SECONDS="1",
+                OUTBOX_POLL_SECONDS="0.2",
+                TELEGRAM_SENDS_PER_SECOND="2000",
+                ZALO_SENDS_PER_SECOND="2000",
+            ),
         )
         updates = platform.updates()
         chats = [platform.chat_of(update) for update in updates]
@@ -181,11 +188,14 @@ async def test_sigterm_in_a_backlog_stops_within_the_grace_and_keeps_the_rest(
         env = bot_env(
             tmp_path,
             locales_dir,
-            DATABASE_URL=sqlite_url,
-            HTTP_PORT=str(port),
-            CACHE_DIR=str(bot_cache_dir),
-            SHUTDOWN_GRACE_SECONDS="3",
-            **platform.settings(base_url, port, webhook=False),
+            **platform.env(
+                base_url,
+                port,
+                webhook=False,
+                DATABASE_URL=sqlite_url,
+                CACHE_DIR=str(bot_cache_dir),
+                SHUTDOWN_GRACE_SECONDS="3",
+            ),
         )
         backlog = [platform.fake.text_update(5000 + i, "/start") for i in range(300)]
         bot = await BotProcess.start(env, tmp_path / "first.log")
