@@ -81,7 +81,10 @@ def make_engine(database_url: str | URL) -> AsyncEngine:
     url = async_url(database_url)
     ensure_sqlite_folder(url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url)
+        # No ROLLBACK when a connection goes back to the pool: every session ends its own
+        # transaction (commit, or rollback on close), and with aiosqlite that redundant
+        # ROLLBACK was one more round trip to its thread per transaction.
+        engine = create_async_engine(url, pool_reset_on_return=None)
     else:
         engine = create_async_engine(
             url, pool_pre_ping=True, pool_size=POSTGRES_POOL, max_overflow=5

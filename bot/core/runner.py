@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 ServicesFactory = Callable[[AsyncSession, Clock], Services]
 # Incoming text is cut to this many times `max_input_chars` before it is cleaned.
 RAW_INPUT_FACTOR = 4
+# Stored updates answered in one transaction when that many wait. One commit then serves
+# several turns, and a batch holds SQLite's one writer for a few turns' time at most.
+TURN_BATCH = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,7 @@ TimingObserver = Callable[[TurnTiming], None]
 
 @dataclass(frozen=True, slots=True)
 class HandledUpdate:
-    """What `handle_next` did: whose replies are now in the outbox."""
+    """What a turn of `handle_batch` did: whose replies are now in the outbox."""
 
     channel: str
     address: str
@@ -59,11 +62,11 @@ class HandledUpdate:
 
 
 class UpdateNotHandled(Exception):
-    """The transaction of a stored update's turn could not be committed (it stays pending)."""
+    """The transaction of stored updates' turns could not be committed (they stay pending)."""
 
-    def __init__(self, inbox_id: int) -> None:
-        super().__init__(f"inbox update {inbox_id} could not be handled")
-        self.inbox_id = inbox_id
+    def __init__(self, inbox_ids: tuple[int, ...]) -> None:
+        super().__init__(f"inbox updates {', '.join(map(str, inbox_ids))} could not be handled")
+        self.inbox_ids = inbox_ids
 
 
 def _aware(moment: datetime) -> datetime:
@@ -160,46 +163,65 @@ class TurnRunner:
         return replies
 
     async def handle_next(self) -> HandledUpdate | None:
-        """Take the next stored update (in order per conversation) and answer it, in one
-        transaction that also writes its replies to the outbox and marks it done; None when
-        nothing is waiting. A failing handler is rolled back to a savepoint and the person
-        gets an apology, in the same transaction: the update is still handled once."""
+        """`handle_batch(1)`: the next stored update, answered; None when nothing waits."""
+        handled = await self.handle_batch(1)
+        return handled[0] if handled else None
+
+    async def handle_batch(self, limit: int = TURN_BATCH) -> list[HandledUpdate]:
+        """Take up to `limit` stored updates (the oldest, of different conversations) and
+        answer each in its own turn, in one transaction that also writes their replies to
+        the outbox and marks them done. A failing handler is rolled back to its savepoint
+        and the person gets an apology, in the same transaction: every update is still
+        handled once. Under load one commit then serves several turns."""
         async with self._db_slots, self._sessionmaker() as session, session.begin():
             inbox = InboxRepository(session)
-            row = await inbox.claim_next()
-            if row is None:
-                return None
-            started = time.perf_counter()
-            waited = max(0.0, (utcnow() - _aware(row.received_at)).total_seconds())
-            incoming = incoming_from_row(row)
-            failed = False
+            rows = await inbox.claim_next(limit)
+            turns: list[tuple[InboxUpdate, int, float, float, bool]] = []
             try:
-                try:
-                    async with session.begin_nested():
-                        user, replies = await self._turn(session, incoming, kind=row.kind)
-                except Exception:
-                    failed = True
-                    self._log_failure(incoming)
-                    user, replies = await self._recover(session, incoming)
-                await OutboxRepository(session).add(
-                    NewMessage(
-                        channel=row.channel,
-                        address=row.address,
-                        dedup_key=f"reply:{row.id}:{number}",
-                        kind="reply",
-                        body=reply_to_body(reply),
-                        user_id=user.id,
-                    )
-                    for number, reply in enumerate(replies)
-                )
-                inbox.finish(row, failed=failed)
+                for row in rows:
+                    started = time.perf_counter()
+                    waited = max(0.0, (utcnow() - _aware(row.received_at)).total_seconds())
+                    replies, failed = await self._answer_stored(session, row)
+                    turns.append((row, replies, waited, time.perf_counter() - started, failed))
             except Exception as error:
-                raise UpdateNotHandled(row.id) from error
-        worked = time.perf_counter() - started
-        self._observe(row.channel, waited, worked)
-        return HandledUpdate(
-            row.channel, row.address, len(replies), waited, waited + worked, failed
+                raise UpdateNotHandled(tuple(row.id for row in rows)) from error
+            committing = time.perf_counter()
+        commit = time.perf_counter() - committing
+        handled = []
+        for row, replies, waited, worked, failed in turns:
+            self._observe(row.channel, waited, worked + commit)
+            handled.append(
+                HandledUpdate(
+                    row.channel, row.address, replies, waited, waited + worked + commit, failed
+                )
+            )
+        return handled
+
+    async def _answer_stored(self, session: AsyncSession, row: InboxUpdate) -> tuple[int, bool]:
+        """One stored update's turn in a savepoint, its replies in the outbox, the row done:
+        how many replies, and whether the turn failed (and the person got an apology)."""
+        incoming = incoming_from_row(row)
+        failed = False
+        try:
+            async with session.begin_nested():
+                user, replies = await self._turn(session, incoming, kind=row.kind)
+        except Exception:
+            failed = True
+            self._log_failure(incoming)
+            user, replies = await self._recover(session, incoming)
+        await OutboxRepository(session).add(
+            NewMessage(
+                channel=row.channel,
+                address=row.address,
+                dedup_key=f"reply:{row.id}:{number}",
+                kind="reply",
+                body=reply_to_body(reply),
+                user_id=user.id,
+            )
+            for number, reply in enumerate(replies)
         )
+        await InboxRepository(session).finish(row, failed=failed)
+        return len(replies), failed
 
     def _observe(self, channel: str, waited: float, worked: float) -> None:
         self.turns += 1

@@ -33,7 +33,7 @@ class Intake:
         max_text_chars: int,
         on_stored: OnStored = lambda channel, count: None,
         count_ttl_seconds: float = 1.0,
-        write_slot: asyncio.Semaphore | None = None,
+        write_slot: contextlib.AbstractAsyncContextManager[object] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._max_pending = max_pending

@@ -8,7 +8,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 
-from bot.core.runner import HandledUpdate, TurnRunner, UpdateNotHandled
+from bot.core.runner import TURN_BATCH, HandledUpdate, TurnRunner, UpdateNotHandled
 from bot.inbound.intake import Intake
 
 log = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ GIVE_UP_AFTER = 3  # attempts at a stored update whose turn cannot be committed
 
 
 class InboxWorkers:
-    """`count` loops calling `TurnRunner.handle_next`; each handled update is passed to
+    """`count` loops calling `TurnRunner.handle_batch`; each handled update is passed to
     `on_handled` (which wakes the sender). A turn in progress is finished when `stop` is
     set; what is still stored waits for the next start."""
 
@@ -29,13 +29,16 @@ class InboxWorkers:
         count: int,
         on_handled: Callable[[HandledUpdate], None],
         idle_seconds: float = 1.0,
+        batch: int = TURN_BATCH,
     ) -> None:
         self._runner = runner
         self._intake = intake
         self._count = count
         self._on_handled = on_handled
         self._idle = idle_seconds
+        self._batch = batch
         self._failures: Counter[int] = Counter()
+        self._one_at_a_time = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run the loops until `stop` is set and each has finished its turn."""
@@ -44,9 +47,10 @@ class InboxWorkers:
     async def _loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._intake.wakeup.clear()
-            handled = await self._take_one()
-            if handled is not None:
-                self._on_handled(handled)
+            handled = await self._take_some()
+            for update in handled:
+                self._on_handled(update)
+            if handled:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._until(stop), self._idle)
@@ -63,18 +67,27 @@ class InboxWorkers:
             for wait in waits:
                 wait.cancel()
 
-    async def _take_one(self) -> HandledUpdate | None:
+    async def _take_some(self) -> list[HandledUpdate]:
+        """A batch of stored updates, answered. After a batch that could not be committed,
+        one update at a time, so that only the update at fault is counted (and, after
+        GIVE_UP_AFTER attempts, set aside)."""
+        limit = 1 if self._one_at_a_time else self._batch
         try:
-            return await self._runner.handle_next()
+            handled = await self._runner.handle_batch(limit)
+            self._one_at_a_time = False
+            return handled
         except UpdateNotHandled as error:
-            log.exception("Inbox update %s could not be handled", error.inbox_id)
-            self._failures[error.inbox_id] += 1
-            if self._failures[error.inbox_id] >= GIVE_UP_AFTER:
-                await self._give_up(error.inbox_id)
+            ids = error.inbox_ids
+            log.exception("Inbox updates %s could not be handled", ids)
+            self._one_at_a_time = True
+            if len(ids) == 1:
+                self._failures[ids[0]] += 1
+                if self._failures[ids[0]] >= GIVE_UP_AFTER:
+                    await self._give_up(ids[0])
         except Exception:
             log.exception("Inbox worker could not take an update; trying again")
         await asyncio.sleep(self._idle)
-        return None
+        return []
 
     async def _give_up(self, inbox_id: int) -> None:
         try:

@@ -1,7 +1,8 @@
 """The sender: outbox rows to the platforms, in order per address, within rate limits.
 
 A message is claimed (leased, `sending`) in one transaction, sent through its channel's
-`ReplySender.send`, and its typed outcome recorded in the next. A process that dies between
+`ReplySender.send`, and its typed outcome recorded in a later one; each transaction serves
+every address that has a message due. A process that dies between
 the two leaves the row `sending`; when its lease runs out it becomes `unknown` and is never
 resent (the platform may have delivered it).
 """
@@ -27,12 +28,14 @@ from db.repositories.outbox import (
     UNKNOWN,
     Claimed,
     OutboxRepository,
+    Outcome,
 )
 from db.repositories.users import UserRepository
 
 log = logging.getLogger(__name__)
 
 OnOutcome = Callable[[str, SendOutcome], None]
+Key = tuple[str, str]  # (channel, address)
 STATUS_OF = {"delivered": SENT, "blocked": BLOCKED, "failed": FAILED, "unknown": UNKNOWN}
 
 
@@ -45,30 +48,46 @@ class SenderConfig:
     backoff_seconds: float = 1.0  # doubled after each retry, at most `max_backoff_seconds`
     max_backoff_seconds: float = 300.0
     poll_seconds: float = 1.0  # how often the outbox is read for due messages
-    max_concurrent_sends: int = 50
+    # Sends in flight at once: not more than a channel's connection pool (16), since more
+    # requests only queue inside httpcore, whose pool scans every waiting request often.
+    max_concurrent_sends: int = 16
 
 
 class RateLimit:
-    """At most `per_second` sends, spaced evenly."""
+    """At most `per_second` sends, spaced evenly. The sender claims only as many messages
+    as have a slot soon (`capacity`), so a lease is not spent waiting, and each claimed
+    message takes its slot (`take`) and waits for it just before its send."""
 
     def __init__(self, per_second: float) -> None:
         self._interval = 1.0 / per_second
         self._next = 0.0
 
-    async def wait(self) -> None:
-        """Until this caller's slot."""
+    def capacity(self, horizon: float) -> int:
+        """How many slots start within `horizon` seconds from now."""
+        wait = self.free_in()
+        return 0 if wait > horizon else int((horizon - wait) / self._interval) + 1
+
+    def take(self) -> float:
+        """Take the next slot: seconds until it starts."""
         now = asyncio.get_running_loop().time()
         slot = max(now, self._next)
         self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        return slot - now
+
+    def free_in(self) -> float:
+        """Seconds until the next slot."""
+        return max(0.0, self._next - asyncio.get_running_loop().time())
 
 
 class OutboxSender:
-    """One task per address with messages due; each sends that address's messages in
-    order, one at a time. `wake` is called after a transaction wrote messages; `run` also
-    reads the outbox every `poll_seconds` (messages written by other processes, retries
-    that came due, leases that ran out)."""
+    """Sends the outbox, in order per address, in rounds. A round is one transaction: it
+    records the outcomes of the sends that finished since the last round, and claims the
+    next message of every address that has one due (up to `max_concurrent_sends`); those
+    sends then run at once. Under load one transaction serves many messages.
+
+    `wake` is called after a transaction wrote messages; `run` also reads the outbox every
+    `poll_seconds` (messages written by other processes, retries that came due, leases
+    that ran out). The rounds run in one task that exists while there is work."""
 
     def __init__(
         self,
@@ -78,7 +97,7 @@ class OutboxSender:
         config: SenderConfig,
         rates: Mapping[str, float],
         on_outcome: OnOutcome = lambda channel, outcome: None,
-        write_slot: asyncio.Semaphore | None = None,
+        write_slot: contextlib.AbstractAsyncContextManager[object] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._channels = dict(channels)
@@ -86,9 +105,16 @@ class OutboxSender:
         self._rates = {name: RateLimit(rates.get(name, 20.0)) for name in self._channels}
         self._on_outcome = on_outcome
         self._lease = timedelta(seconds=config.lease_seconds)
-        self._tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._again: set[tuple[str, str]] = set()
-        self._slots = asyncio.Semaphore(config.max_concurrent_sends)
+        # Reserve a rate slot only this far ahead, so a claimed message is sent well
+        # within its lease.
+        self._horizon = min(1.0, config.lease_seconds / 4)
+        self._woken: dict[Key, None] = {}  # addresses to claim for, in the order woken
+        self._in_flight: dict[Key, asyncio.Task[None]] = {}  # claimed, not recorded yet
+        self._finished: list[tuple[Claimed, SendOutcome]] = []
+        self._more: set[Key] = set()  # claimed addresses with a message queued behind
+        self._changed = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._stopping = False
         self._write_slot = write_slot  # on SQLite, the turns' slot (see Intake)
 
@@ -96,11 +122,10 @@ class OutboxSender:
         """Send what is due to this address (now, or after the send in progress)."""
         if channel not in self._channels or self._stopping:
             return
-        key = (channel, address)
-        self._again.add(key)
-        if key not in self._tasks:
-            task = asyncio.create_task(self._serve(key), name=f"send:{channel}")
-            self._tasks[key] = task
+        self._woken[(channel, address)] = None
+        self._changed.set()
+        if self._pump is None:
+            self._pump = asyncio.create_task(self._rounds(), name="sender")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Read the outbox for due messages until `stop` is set."""
@@ -116,50 +141,143 @@ class OutboxSender:
                 await asyncio.wait_for(stop.wait(), self._config.poll_seconds)
 
     async def drain(self, timeout: float) -> None:
-        """Stop claiming; wait up to `timeout` s for sends in progress, then cancel them
-        (a cancelled send stays `sending` and becomes `unknown`: it is not resent)."""
+        """Stop claiming; wait up to `timeout` s for sends in progress and record them, then
+        cancel the rest (a cancelled send stays `sending` and becomes `unknown`: it is not
+        resent)."""
         self._stopping = True
-        tasks = list(self._tasks.values())
-        if not tasks:
+        self._changed.set()
+        pump = self._pump
+        if pump is None:
             return
-        _done, late = await asyncio.wait(tasks, timeout=timeout)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        _done, late = await asyncio.wait([pump], timeout=timeout)
+        if late:
+            for task in list(self._in_flight.values()):
+                task.cancel()
+            self._changed.set()
+            _done, late = await asyncio.wait([pump], timeout=5.0)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     @property
     def busy(self) -> int:
-        """Addresses being served now."""
-        return len(self._tasks)
+        """Addresses with a message being sent now."""
+        return len(self._in_flight)
 
-    async def _serve(self, key: tuple[str, str]) -> None:
-        channel, address = key
+    async def _rounds(self) -> None:
+        """Run rounds until nothing is woken or in flight (or the stop)."""
         try:
-            while not self._stopping:
-                self._again.discard(key)
-                async with self._slots:
-                    await self._rates[channel].wait()
-                    claimed = await self._claim(channel, address)
-                    if claimed is None:
-                        if key in self._again:
-                            continue
-                        return
-                    outcome = await self._send(claimed)
-                self._on_outcome(channel, outcome)
-                await self._record(claimed, outcome)
-        except Exception:
-            log.exception("Sender: sending to a %s address failed", channel)
+            while True:
+                self._changed.clear()
+                try:
+                    await self._round()
+                except Exception:
+                    log.exception("Sender: a round failed; trying again")
+                    await asyncio.sleep(self._config.backoff_seconds)
+                    self._changed.set()
+                if not (self._in_flight or self._finished or (self._woken and not self._stopping)):
+                    return
+                await self._changed.wait()
         finally:
-            self._tasks.pop(key, None)
+            self._pump = None
+
+    async def _round(self) -> None:
+        """One transaction: record the outcomes that came in, and claim the next message of
+        each woken address (one whose message was just recorded included); then start the
+        sends."""
+        batch, self._finished = self._finished, []
+        freed = {(claimed.channel, claimed.address) for claimed, _outcome in batch}
+        for key in freed & self._more:
+            self._woken[key] = None
+        keys = [] if self._stopping else self._next_keys(freed)
+        if not batch and not keys:
+            return
+        try:
+            async with self._writing(), self._sessionmaker() as session, session.begin():
+                outbox = OutboxRepository(session)
+                await outbox.record_many(self._outcome_row(c, o) for c, o in batch)
+                for claimed, outcome in batch:
+                    if outcome.kind == "blocked":
+                        await self._unreachable(session, claimed)
+                found = await outbox.claim_heads(keys, lease=self._lease)
+        except Exception:
+            self._finished[:0] = batch  # recorded in the next round
+            raise
+        for key in freed:
+            self._in_flight.pop(key, None)
+            self._more.discard(key)
+        for key in keys:
+            if key not in found.again:
+                self._woken.pop(key, None)
+        for claimed in found.claimed:
+            key = (claimed.channel, claimed.address)
+            delay = self._rates[claimed.channel].take()
+            self._in_flight[key] = asyncio.create_task(
+                self._send_later(claimed, delay), name=f"send:{claimed.channel}"
+            )
+            if key in found.more:
+                self._more.add(key)
+        if found.again:
+            self._changed.set()
+
+    def _next_keys(self, freed: set[Key]) -> list[Key]:
+        """The woken addresses to claim for now: not in flight (or just `freed`), within the
+        free send slots and the channels' rates. When a rate holds some back, a timer wakes
+        the rounds."""
+        room = self._config.max_concurrent_sends - len(self._in_flight.keys() - freed)
+        capacity = {name: rate.capacity(self._horizon) for name, rate in self._rates.items()}
+        keys: list[Key] = []
+        held_back: set[str] = set()
+        for key in self._woken:
+            if len(keys) >= room:
+                break
+            if key in self._in_flight and key not in freed:
+                continue
+            if capacity[key[0]] <= 0:
+                held_back.add(key[0])
+                continue
+            capacity[key[0]] -= 1
+            keys.append(key)
+        if held_back:
+            delay = min(self._rates[name].free_in() for name in held_back) - self._horizon
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, delay), self._changed.set)
+        return keys
+
+    async def _send_later(self, claimed: Claimed, delay: float) -> None:
+        """Wait for the rate slot, send, and leave the outcome for the next round."""
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            outcome = await self._send(claimed)
+        except asyncio.CancelledError:  # drain: the row stays `sending`, later `unknown`
+            self._in_flight.pop((claimed.channel, claimed.address), None)
+            self._changed.set()
+            raise
+        self._on_outcome(claimed.channel, outcome)
+        self._finished.append((claimed, outcome))
+        self._changed.set()
+
+    def _outcome_row(self, claimed: Claimed, outcome: SendOutcome) -> Outcome:
+        """What to write for a send's outcome: finished, or pending again after a delay."""
+        if outcome.kind != "retry":
+            return Outcome(
+                claimed.id, STATUS_OF[outcome.kind], outcome.parts_delivered, outcome.detail or None
+            )
+        if claimed.attempts >= self._config.max_attempts:
+            detail = f"gave up after {claimed.attempts} attempts: {outcome.detail}"
+            return Outcome(claimed.id, FAILED, outcome.parts_delivered, detail)
+        return Outcome(
+            claimed.id,
+            PENDING,
+            outcome.parts_delivered,
+            outcome.detail or None,
+            retry_in=outcome.retry_after or self._backoff(claimed.attempts),
+        )
 
     def _writing(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._write_slot or contextlib.nullcontext()
-
-    async def _claim(self, channel: str, address: str) -> Claimed | None:
-        async with self._writing(), self._sessionmaker() as session, session.begin():
-            return await OutboxRepository(session).claim_head(
-                channel=channel, address=address, lease=self._lease
-            )
 
     async def _send(self, claimed: Claimed) -> SendOutcome:
         """The channel's outcome; a channel that raises is an unknown outcome (its request
@@ -172,33 +290,6 @@ class OutboxSender:
         except Exception as error:
             log.exception("Sender: the %s channel raised", claimed.channel)
             return SendOutcome("unknown", claimed.parts_sent, detail=type(error).__name__)
-
-    async def _record(self, claimed: Claimed, outcome: SendOutcome) -> None:
-        async with self._writing(), self._sessionmaker() as session, session.begin():
-            outbox = OutboxRepository(session)
-            if outcome.kind != "retry":
-                await outbox.record(
-                    claimed.id,
-                    status=STATUS_OF[outcome.kind],
-                    parts_sent=outcome.parts_delivered,
-                    error=outcome.detail or None,
-                )
-                if outcome.kind == "blocked":
-                    await self._unreachable(session, claimed)
-                return
-            if claimed.attempts >= self._config.max_attempts:
-                detail = f"gave up after {claimed.attempts} attempts: {outcome.detail}"
-                await outbox.record(
-                    claimed.id, status=FAILED, parts_sent=outcome.parts_delivered, error=detail
-                )
-                return
-            await outbox.record(
-                claimed.id,
-                status=PENDING,
-                parts_sent=outcome.parts_delivered,
-                error=outcome.detail or None,
-                retry_in=outcome.retry_after or self._backoff(claimed.attempts),
-            )
 
     async def _unreachable(self, session: AsyncSession, claimed: Claimed) -> None:
         """The person blocked the bot: mark them, and drop what else waits for them."""

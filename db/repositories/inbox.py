@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -28,6 +29,28 @@ class NewUpdate:
     kind: str
     body: dict[str, Any]
     status: str = PENDING
+
+
+@functools.cache
+def _claim_statement(postgres: bool, limit: int) -> Select[tuple[InboxUpdate]]:
+    """The claim query, built once per database kind and limit: building it (an alias and a
+    correlated subquery) cost more than running it."""
+    earlier = aliased(InboxUpdate)
+    older_pending = exists().where(
+        earlier.channel == InboxUpdate.channel,
+        earlier.conversation == InboxUpdate.conversation,
+        earlier.status == PENDING,
+        earlier.id < InboxUpdate.id,
+    )
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.status == PENDING, ~older_pending)
+        .order_by(InboxUpdate.id)
+        .limit(limit)
+    )
+    if postgres:
+        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
+    return query
 
 
 class InboxRepository:
@@ -63,37 +86,25 @@ class InboxRepository:
         )
         return len((await self.session.execute(statement)).scalars().all())
 
-    async def claim_next(self) -> InboxUpdate | None:
-        """The oldest pending update whose conversation has no older pending one, locked for
-        this transaction; other workers skip it (PostgreSQL) or wait (SQLite's one writer)."""
-        earlier = aliased(InboxUpdate)
-        older_pending = exists().where(
-            earlier.channel == InboxUpdate.channel,
-            earlier.conversation == InboxUpdate.conversation,
-            earlier.status == PENDING,
-            earlier.id < InboxUpdate.id,
-        )
-        query = (
-            select(InboxUpdate)
-            .where(InboxUpdate.status == PENDING, ~older_pending)
-            .order_by(InboxUpdate.id)
-            .limit(1)
-        )
-        if await dialect_name(self.session) == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=InboxUpdate)
-        return await self.session.scalar(query)
+    async def claim_next(self, limit: int = 1) -> list[InboxUpdate]:
+        """Up to `limit` pending updates, oldest first, each the oldest pending one of its
+        conversation (so no two share a conversation), locked for this transaction: other
+        workers skip them (PostgreSQL) or wait (SQLite's one writer)."""
+        postgres = await dialect_name(self.session) == "postgresql"
+        return list(await self.session.scalars(_claim_statement(postgres, limit)))
 
-    @staticmethod
-    def finish(update: InboxUpdate, *, failed: bool = False) -> None:
-        """Mark the update handled (in the caller's transaction)."""
+    async def finish(self, update: InboxUpdate, *, failed: bool = False) -> None:
+        """Mark the update handled, written now: a later savepoint of the same transaction
+        that is rolled back cannot undo it."""
         update.status = FAILED if failed else DONE
         update.handled_at = utcnow()
+        await self.session.flush()
 
     async def mark_failed(self, update_id: int) -> None:
         """Set a pending update aside as failed (its turn could not be committed)."""
         update = await self.session.get(InboxUpdate, update_id)
         if update is not None and update.status == PENDING:
-            self.finish(update, failed=True)
+            await self.finish(update, failed=True)
 
     async def pending_count(self) -> int:
         """Updates stored and not handled yet."""

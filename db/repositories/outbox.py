@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import OutboxMessage, utcnow
-from db.repositories.dialect import dialect_name, insert_for
+from db.repositories.dialect import insert_for
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 BLOCKED, FAILED, UNKNOWN = "blocked", "failed", "unknown"
@@ -42,6 +42,27 @@ class Claimed:
     attempts: int
     parts_sent: int
     user_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRound:
+    """What one claim found: the messages now leased to this process, the addresses with
+    another message queued behind the claimed one, and those to claim again at once."""
+
+    claimed: list[Claimed]
+    more: set[tuple[str, str]]
+    again: set[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The outcome of one send, to record."""
+
+    message_id: int
+    status: str
+    parts_sent: int
+    error: str | None = None
+    retry_in: float | None = None
 
 
 class OutboxRepository:
@@ -80,77 +101,123 @@ class OutboxRepository:
         )
         return len((await self.session.execute(statement)).scalars().all())
 
-    async def claim_head(self, *, channel: str, address: str, lease: timedelta) -> Claimed | None:
-        """Lease the oldest unfinished message to this address, if it is due and nobody else
-        holds it; messages to one address go strictly in order. A message whose lease ran
-        out is set `unknown` first (its sender died mid-send)."""
+    async def claim_heads(self, keys: Iterable[tuple[str, str]], *, lease: timedelta) -> ClaimRound:
+        """Lease the oldest unfinished message of each (channel, address), where it is due
+        and nobody holds it: messages to one address go strictly in order. A head whose
+        lease ran out is set `unknown` (its sender died mid-send) and its address is
+        returned in `again`, for the next message to be claimed in another round.
+
+        One SELECT and at most two UPDATEs for all the keys. The UPDATEs are guarded by the
+        status they expect, so two processes never both claim a message (PostgreSQL)."""
+        by_channel: dict[str, set[str]] = {}
+        for channel, address in keys:
+            by_channel.setdefault(channel, set()).add(address)
+        if not by_channel:
+            return ClaimRound([], set(), set())
         now = utcnow()
-        postgres = await dialect_name(self.session) == "postgresql"
-        while True:
-            query = (
-                select(
-                    OutboxMessage,
-                    (OutboxMessage.lease_until > now).label("leased"),
-                    (OutboxMessage.not_before <= now).label("due"),
-                )
-                .where(
-                    OutboxMessage.channel == channel,
-                    OutboxMessage.address == address,
-                    OutboxMessage.status.in_((PENDING, SENDING)),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(1)
+        position = (
+            func.row_number()
+            .over(
+                partition_by=(OutboxMessage.channel, OutboxMessage.address),
+                order_by=OutboxMessage.id,
             )
-            if postgres:
-                query = query.with_for_update(of=OutboxMessage)
-            found = (await self.session.execute(query)).first()
-            if found is None:
-                return None
-            row, leased, due = found
-            if row.status == SENDING:
-                if leased:
-                    return None
-                self._finish(row, UNKNOWN, LEASE_EXPIRED, now)
+            .label("position")
+        )
+        queued = (
+            select(
+                OutboxMessage.id,
+                OutboxMessage.channel,
+                OutboxMessage.address,
+                OutboxMessage.status,
+                (OutboxMessage.lease_until > now).label("leased"),
+                (OutboxMessage.not_before <= now).label("due"),
+                position,
+            )
+            .where(
+                or_(
+                    *(
+                        (OutboxMessage.channel == channel) & OutboxMessage.address.in_(addresses)
+                        for channel, addresses in by_channel.items()
+                    )
+                ),
+                OutboxMessage.status.in_((PENDING, SENDING)),
+            )
+            .subquery()
+        )
+        rows = (await self.session.execute(select(queued).where(queued.c.position <= 2))).all()
+        more = {(r.channel, r.address) for r in rows if r.position == 2}
+        to_claim: list[int] = []
+        expired: list[int] = []
+        for row in rows:
+            if row.position != 1:
                 continue
-            if not due:
-                return None
-            row.status, row.lease_until = SENDING, now + lease
-            row.attempts += 1
-            return Claimed(
-                row.id,
-                row.channel,
-                row.address,
-                row.body,
-                row.attempts,
-                row.parts_sent,
-                row.user_id,
+            if row.status == PENDING and row.due:
+                to_claim.append(row.id)
+            elif row.status == SENDING and not row.leased:
+                expired.append(row.id)
+        again = {(r.channel, r.address) for r in rows if r.position == 1 and r.id in expired}
+        if expired:
+            await self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(expired), OutboxMessage.status == SENDING)
+                .values(status=UNKNOWN, last_error=LEASE_EXPIRED, finished_at=now, lease_until=None)
             )
+        claimed: list[Claimed] = []
+        if to_claim:
+            statement = (
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(to_claim), OutboxMessage.status == PENDING)
+                .values(
+                    status=SENDING,
+                    lease_until=now + lease,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+                .returning(
+                    OutboxMessage.id,
+                    OutboxMessage.channel,
+                    OutboxMessage.address,
+                    OutboxMessage.body,
+                    OutboxMessage.attempts,
+                    OutboxMessage.parts_sent,
+                    OutboxMessage.user_id,
+                )
+            )
+            found = (await self.session.execute(statement)).all()
+            claimed = sorted((Claimed(*row) for row in found), key=lambda c: c.id)
+        return ClaimRound(claimed, more, again)
 
-    async def record(
-        self,
-        message_id: int,
-        *,
-        status: str,
-        parts_sent: int,
-        error: str | None = None,
-        retry_in: float | None = None,
-    ) -> None:
-        """The outcome of a send: finished (`status` in FINISHED), or back to pending with a
-        time before which it is not tried again."""
-        row = await self.session.get(OutboxMessage, message_id, with_for_update=True)
-        if row is None or row.status != SENDING:
-            return
-        row.parts_sent, row.lease_until = parts_sent, None
+    async def record_many(self, outcomes: Iterable[Outcome]) -> None:
+        """The outcomes of sends, in one executemany: finished (`status` in FINISHED), or
+        back to pending with a time before which it is not tried again. A row no longer
+        `sending` (its lease ran out meanwhile) is left as it is."""
         now = utcnow()
-        if status == PENDING:
-            row.status, row.last_error = PENDING, error
-            row.not_before = now + timedelta(seconds=retry_in or 0)
-        else:
-            self._finish(row, status, error, now)
-
-    @staticmethod
-    def _finish(row: OutboxMessage, status: str, error: str | None, now: datetime) -> None:
-        row.status, row.last_error, row.finished_at, row.lease_until = status, error, now, None
+        params = [
+            {
+                "b_id": o.message_id,
+                "b_status": o.status,
+                "b_parts": o.parts_sent,
+                "b_error": o.error,
+                "b_finished": None if o.status == PENDING else now,
+                "b_not_before": now + timedelta(seconds=o.retry_in or 0),
+            }
+            for o in outcomes
+        ]
+        if not params:
+            return
+        statement = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == bindparam("b_id"), OutboxMessage.status == SENDING)
+            .values(
+                status=bindparam("b_status"),
+                parts_sent=bindparam("b_parts"),
+                last_error=bindparam("b_error"),
+                finished_at=bindparam("b_finished"),
+                not_before=bindparam("b_not_before"),
+                lease_until=None,
+            )
+        )
+        connection = await self.session.connection()
+        await connection.execute(statement, params)
 
     async def due_addresses(
         self, *, channels: Iterable[str], limit: int = 500

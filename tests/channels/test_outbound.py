@@ -121,3 +121,34 @@ async def test_a_lease_left_by_a_dead_sender_becomes_unknown(make_app, database_
     async with running(app):  # nothing wakes it: the sender finds the due rows itself
         found = await settle(app, lambda rows: rows[-1][0] == "sent")
     assert found == [("unknown", 1), ("sent", 1)] and fake.texts_to(5) == ["hai"]
+
+
+async def test_many_addresses_are_sent_in_rounds_each_in_order_and_once(
+    make_app, database_url, fake
+):
+    app = app_for(make_app, database_url, fake)
+    addresses = [str(100 + n) for n in range(40)]
+    for address in addresses:
+        await queue(app, "một", "hai", "ba", address=address)
+    async with running(app) as runtime:
+        for address in addresses:
+            runtime.sender.wake("telegram", address)
+        found = await settle(app, lambda rows: all(s == "sent" for s, _ in rows), timeout=30)
+    assert found == [("sent", 1)] * 120
+    for address in addresses:
+        assert fake.texts_to(int(address)) == ["một", "hai", "ba"]
+
+
+async def test_the_rate_limit_holds_across_addresses(make_app, database_url, fake):
+    app = app_for(make_app, database_url, fake, telegram_sends_per_second=20.0)
+    addresses = [str(200 + n) for n in range(12)]
+    for address in addresses:
+        await queue(app, "một", address=address)
+    async with running(app) as runtime:
+        started = time.monotonic()
+        for address in addresses:
+            runtime.sender.wake("telegram", address)
+        await settle(app, lambda rows: all(s == "sent" for s, _ in rows))
+        elapsed = time.monotonic() - started
+    assert elapsed >= 11 / 20 - 0.05  # 12 sends at 20/s: the last one 0.55 s after the first
+    assert sorted(m["chat_id"] for m in fake.sent) == [int(a) for a in addresses]

@@ -41,6 +41,30 @@ async def test_a_failing_turn_is_answered_once_with_an_apology(make_app, databas
     assert (message.address, message.status) == ("c1", "pending")
 
 
+async def test_a_failing_turn_in_a_batch_leaves_the_other_turns_of_the_batch_intact(
+    make_app, database_url
+):
+    app = make_app(database_url, router=router_with_test_flows())
+    await intake_for(app).store(
+        [
+            InboundUpdate("zalo", "b-1", "u1", "c1", "text", "/start"),
+            InboundUpdate("zalo", "b-2", "u2", "c2", "text", "/boom"),
+            InboundUpdate("zalo", "b-3", "u3", "c3", "text", "/start"),
+            InboundUpdate("zalo", "b-4", "u1", "c1", "text", "/start"),  # u1's second: later
+        ]
+    )
+    handled = await app.runner.handle_batch(4)
+    assert [(h.address, h.failed) for h in handled] == [("c1", False), ("c2", True), ("c3", False)]
+    [(second,)] = [[h.address for h in await app.runner.handle_batch(4)]]
+    assert second == "c1" and await app.runner.handle_batch(4) == []
+    updates = await rows(app, InboxUpdate)
+    assert [u.status for u in updates] == ["done", "failed", "done", "done"]
+    replies_to = [m.address for m in await rows(app, OutboxMessage)]
+    # The turn after the failed one was not undone by its rollback: c1 and c3 have their
+    # welcome, c2 its one apology.
+    assert replies_to.count("c2") == 1 and replies_to.count("c1") == 2 * replies_to.count("c3")
+
+
 async def test_names_with_nul_and_the_longest_telegram_name_are_stored(make_app, database_url):
     app = make_app(database_url)
     updates = [
