@@ -65,6 +65,8 @@ class BrandRegistry:
     _forms: dict[tuple[str, ...], Brand] = field(default_factory=dict)
     _glued: list[tuple[str, Brand]] = field(default_factory=list)
     _by_name: dict[str, Brand] = field(default_factory=dict)
+    _glued_pattern: re.Pattern[str] | None = None
+    _longest_form: int = 1
 
     def __post_init__(self) -> None:
         for brand in self.brands:
@@ -78,11 +80,17 @@ class BrandRegistry:
                 if len(word) >= 2 and word.isalpha():
                     self._glued.append((word, brand))
         self._glued.sort(key=lambda item: -len(item[0]))  # "iphone" before "ip"
+        # One pattern for all of them, tried longest first like the list: a brand or line
+        # word, then the rest of the word with a digit in it.
+        alternatives = "|".join(re.escape(word) for word, _brand in self._glued)
+        if alternatives:
+            self._glued_pattern = re.compile(rf"({alternatives})(?=\D*\d)(.+)", re.DOTALL)
+        self._longest_form = max((len(key) for key in self._forms), default=1)
 
     @property
     def longest_form(self) -> int:
         """The most tokens a brand form has ("sony ericsson": 2)."""
-        return max((len(key) for key in self._forms), default=1)
+        return self._longest_form
 
     def get(self, name: str) -> Brand | None:
         """The brand with this canonical name."""
@@ -103,13 +111,11 @@ class BrandRegistry:
         """Split a brand or line word off a model number typed against it ("nokia1280")."""
         result: list[str] = []
         for word in words:
-            for prefix, _brand in self._glued:
-                rest = word[len(prefix) :]
-                if word.startswith(prefix) and rest and any(c.isdigit() for c in rest):
-                    result.extend((prefix, rest))
-                    break
-            else:
+            glued = self._glued_pattern.fullmatch(word) if self._glued_pattern else None
+            if glued is None:
                 result.append(word)
+            else:
+                result.extend(glued.groups())
         return result
 
     def mentions(self, words: Sequence[str]) -> list[BrandMention]:
