@@ -101,6 +101,8 @@ def _read(raw: dict[str, Any], update_id: str) -> InboundUpdate | None:
         if sender and sender.get("is_bot") is True:
             return None
         text = optional_str(message, "text")
+        if key == "message" and text is None and "contact" in message:
+            text = _shared_phone(required_mapping(message, "contact"))
         return InboundUpdate(
             channel=CHANNEL,
             update_id=update_id,
@@ -113,6 +115,12 @@ def _read(raw: dict[str, Any], update_id: str) -> InboundUpdate | None:
     if any(key in raw for key in IGNORED):
         return None
     raise Malformed("no update type the bot knows")
+
+
+def _shared_phone(contact: dict[str, Any]) -> str | None:
+    """A contact shared with the "share my number" button (or from the address book, for a
+    relative) is read as the phone number it holds, as if it had been typed."""
+    return optional_str(contact, "phone_number", limit=32)
 
 
 def _name(sender: dict[str, Any]) -> str | None:

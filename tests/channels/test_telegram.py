@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bot.channels.telegram import TelegramChannel, parse_update
-from bot.core.messages import Button, Reply
+from bot.core.messages import Button, InboundUpdate, Incoming, Reply
 from bot.metrics import Metrics
 from bot.web import create_web_app
 from tests.support.fake_telegram import TOKEN
@@ -94,6 +94,25 @@ async def test_photos_and_edits_get_a_text_only_answer_in_vietnamese(make_app, d
     assert all(
         t == "Xin lỗi, tôi chỉ đọc được tin nhắn chữ. Anh/chị vui lòng gõ câu hỏi ạ." for t in texts
     )
+
+
+async def test_a_shared_contact_reaches_the_bot_as_its_phone_number(make_app, database_url, fake):
+    update = fake.text_update(11, "x")
+    del update["message"]["text"]
+    update["message"]["contact"] = {
+        "phone_number": "+84912345678",
+        "first_name": "Bà",
+        "user_id": 11,
+    }
+    parsed = parse_update(update)
+    assert isinstance(parsed, InboundUpdate)
+    assert (parsed.kind, parsed.text) == ("text", "+84912345678")
+    app = telegram_app(make_app, database_url, fake)
+    async with running(app) as runtime:
+        await runtime.intake.store([parsed])
+        [text] = await fake.wait_for_messages(11, 1)
+    typed = await app.runner.handle(Incoming("telegram", "12", "+84912345678"))
+    assert text == typed[0].text  # the same answer as the number typed
 
 
 async def test_send_contract_splits_long_texts_and_types_its_outcomes(fake):
