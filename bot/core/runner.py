@@ -177,16 +177,25 @@ class TurnRunner:
             inbox = InboxRepository(session)
             rows = await inbox.claim_next(limit)
             turns: list[tuple[InboxUpdate, int, float, float, bool]] = []
+            messages: list[NewMessage] = []
             try:
                 for row in rows:
                     started = time.perf_counter()
                     waited = max(0.0, (utcnow() - _aware(row.received_at)).total_seconds())
                     replies, failed = await self._answer_stored(session, row)
-                    turns.append((row, replies, waited, time.perf_counter() - started, failed))
+                    messages.extend(replies)
+                    turns.append((row, len(replies), waited, time.perf_counter() - started, failed))
+                committing = time.perf_counter()
+                # Outside every turn's savepoint, so that no rollback can undo them; one
+                # statement each for the whole batch.
+                await OutboxRepository(session).add(messages)
+                await inbox.finish(
+                    done=[row.id for row, *_rest, failed in turns if not failed],
+                    failed=[row.id for row, *_rest, failed in turns if failed],
+                )
             except Exception as error:
                 raise UpdateNotHandled(tuple(row.id for row in rows)) from error
-            committing = time.perf_counter()
-        commit = time.perf_counter() - committing
+        commit = time.perf_counter() - committing if rows else 0.0
         handled = []
         for row, replies, waited, worked, failed in turns:
             self._observe(row.channel, waited, worked + commit)
@@ -197,9 +206,11 @@ class TurnRunner:
             )
         return handled
 
-    async def _answer_stored(self, session: AsyncSession, row: InboxUpdate) -> tuple[int, bool]:
-        """One stored update's turn in a savepoint, its replies in the outbox, the row done:
-        how many replies, and whether the turn failed (and the person got an apology)."""
+    async def _answer_stored(
+        self, session: AsyncSession, row: InboxUpdate
+    ) -> tuple[list[NewMessage], bool]:
+        """One stored update's turn in a savepoint: its replies as outbox messages, and
+        whether the turn failed (the person then gets an apology)."""
         incoming = incoming_from_row(row)
         failed = False
         try:
@@ -209,7 +220,7 @@ class TurnRunner:
             failed = True
             self._log_failure(incoming)
             user, replies = await self._recover(session, incoming)
-        await OutboxRepository(session).add(
+        messages = [
             NewMessage(
                 channel=row.channel,
                 address=row.address,
@@ -219,9 +230,8 @@ class TurnRunner:
                 user_id=user.id,
             )
             for number, reply in enumerate(replies)
-        )
-        await InboxRepository(session).finish(row, failed=failed)
-        return len(replies), failed
+        ]
+        return messages, failed
 
     def _observe(self, channel: str, waited: float, worked: float) -> None:
         self.turns += 1

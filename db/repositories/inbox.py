@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -93,18 +93,22 @@ class InboxRepository:
         postgres = await dialect_name(self.session) == "postgresql"
         return list(await self.session.scalars(_claim_statement(postgres, limit)))
 
-    async def finish(self, update: InboxUpdate, *, failed: bool = False) -> None:
-        """Mark the update handled, written now: a later savepoint of the same transaction
-        that is rolled back cannot undo it."""
-        update.status = FAILED if failed else DONE
-        update.handled_at = utcnow()
-        await self.session.flush()
+    async def finish(self, *, done: Iterable[int] = (), failed: Iterable[int] = ()) -> None:
+        """Mark pending updates handled: `done`, or `failed` (their turn failed and the
+        person got an apology, or they were set aside). Written at once."""
+        now = utcnow()
+        for status, ids in ((DONE, list(done)), (FAILED, list(failed))):
+            if ids:
+                await self.session.execute(
+                    update(InboxUpdate)
+                    .where(InboxUpdate.id.in_(ids), InboxUpdate.status == PENDING)
+                    .values(status=status, handled_at=now)
+                    .execution_options(synchronize_session=False)
+                )
 
     async def mark_failed(self, update_id: int) -> None:
         """Set a pending update aside as failed (its turn could not be committed)."""
-        update = await self.session.get(InboxUpdate, update_id)
-        if update is not None and update.status == PENDING:
-            await self.finish(update, failed=True)
+        await self.finish(failed=[update_id])
 
     async def pending_count(self) -> int:
         """Updates stored and not handled yet."""
