@@ -34,6 +34,7 @@ class Router:
     commands: dict[str, Handler] = field(default_factory=dict)
     payloads: dict[str, Handler] = field(default_factory=dict)
     states: dict[str, Handler] = field(default_factory=dict)
+    number_states: set[str] = field(default_factory=set)
     words: dict[str, Handler] = field(default_factory=dict)
     marked_words: dict[str, Handler] = field(default_factory=dict)
     back_words: set[str] = field(default_factory=set)
@@ -53,9 +54,17 @@ class Router:
         """Route button payloads `prefix` and `prefix:…` to `handler`."""
         self.payloads[prefix] = handler
 
-    def state(self, name: str, handler: Handler) -> None:
-        """Route free text to `handler` while the conversation is in state `name`."""
+    def state(self, name: str, handler: Handler, *, reads_numbers: bool = False) -> None:
+        """Route free text to `handler` while the conversation is in state `name`. A state
+        that `reads_numbers` (an IMEI, a phone number, a village "2") gets a typed number
+        as typed: it is not taken as the number of a button offered with its question."""
         self.states[name] = handler
+        if reads_numbers:
+            self.number_states.add(name)
+
+    def reads_numbers(self, state: str | None) -> bool:
+        """Whether a number typed in `state` is text for its handler (not a button)."""
+        return state in self.number_states
 
     def word(self, text: str, handler: Handler, *, marks: bool = False) -> None:
         """Route a message that is exactly `text` to `handler`, in any state: compared

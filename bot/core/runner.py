@@ -308,7 +308,10 @@ class TurnRunner:
             )
         ctx.text = text
         ctx.offered = tuple(Button(str(label), str(p)) for label, p in conversation.choices or [])
-        payload = incoming.payload or self._choice_payload(text, conversation.choices or [])
+        numbers = not self._router.reads_numbers(ctx.state)
+        payload = incoming.payload or self._choice_payload(
+            text, conversation.choices or [], numbers=numbers
+        )
         route = self._router.resolve(text=text, payload=payload, state=ctx.state)
         ctx.args = route.args
         await route.handler(ctx)
@@ -316,12 +319,18 @@ class TurnRunner:
             ctx.reply(_("What would you like to do next?"), [self._menu_button()])
 
     @staticmethod
-    def _choice_payload(text: str, choices: list[Any]) -> str | None:
-        """Map a typed number ("2") or a typed button label to that button's payload."""
+    def _choice_payload(text: str, choices: list[Any], *, numbers: bool = True) -> str | None:
+        """Map a typed button label, or a typed number ("2") where `numbers`, to that
+        button's payload."""
         if not choices or not text:
             return None
         stripped = text.strip().rstrip(".)")
-        if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+        if (
+            numbers
+            and stripped.isascii()
+            and stripped.isdigit()
+            and 1 <= int(stripped) <= len(choices)
+        ):
             return str(choices[int(stripped) - 1][1])
         folded = fold(text)
         for label, payload in choices:

@@ -386,7 +386,7 @@ def register(router: Router) -> None:
     """Add this module's routes."""
     router.command("kiemtra", cmd_kiemtra)
     router.payload(PAYLOAD, on_button)
-    router.state(ASK, on_model_or_imei)
+    router.state(ASK, on_model_or_imei, reads_numbers=True)  # an IMEI, "105"
     router.state(PICK, on_model_or_imei)
     router.state(QUIZ, on_quiz_text)
     router.back(QUIZ, quiz_back)

@@ -189,6 +189,17 @@ async def test_dont_know_at_the_phone_prompt_opens_the_questions(make_app, datab
         assert chat.text.startswith("Câu hỏi 1"), typed
 
 
+async def test_a_bare_number_at_the_phone_prompt_stays_what_was_typed(make_app, database_url):
+    chat = Chat(make_app(database_url))
+    await chat.send("/kiemtra")
+    await chat.send("2")  # the prompt offers two buttons: "2" is not the menu button here
+    assert "chưa nhận ra tên máy" in chat.text and "Lộ trình tắt sóng" not in chat.text
+    await chat.send("Không biết tên máy")  # a button's label typed still presses it
+    assert chat.text.startswith("Câu hỏi 1")
+    await chat.send("2")  # the questions ask for a choice: "2" is the second button
+    assert chat.text.startswith("Câu hỏi 2")
+
+
 async def test_back_steps_back_in_the_questions_and_exit_leaves(make_app, database_url):
     chat = Chat(make_app(database_url))
     await chat.send("/kiemtra")
