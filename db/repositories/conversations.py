@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Conversation
+from db.repositories.dialect import insert_for
 
 
 class ConversationRepository:
@@ -21,13 +21,16 @@ class ConversationRepository:
         conversation = await self.session.scalar(query)
         if conversation is not None:
             return conversation
-        conversation = Conversation(user_id=user_id, state=None, data={}, choices=[])
-        try:
-            async with self.session.begin_nested():
-                self.session.add(conversation)
-        except IntegrityError:
-            existing = await self.session.scalar(query)
-            if existing is None:
-                raise
-            return existing
-        return conversation
+        statement = (
+            (await insert_for(self.session, Conversation))
+            .values(user_id=user_id, state=None, data={}, choices=[])
+            .on_conflict_do_nothing(index_elements=["user_id"])
+            .returning(Conversation)
+        )
+        created = (await self.session.scalars(statement)).first()
+        if created is not None:
+            return created
+        existing = await self.session.scalar(query)
+        if existing is None:
+            raise LookupError(f"conversation of user {user_id} was neither created nor found")
+        return existing

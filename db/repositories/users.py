@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User, utcnow
+from db.repositories.dialect import insert_for
 
 
 class UserRepository:
@@ -31,18 +31,28 @@ class UserRepository:
             if display_name and user.display_name != display_name:
                 user.display_name = display_name
             return user
-        user = User(
-            channel=channel, external_id=external_id, locale=locale, display_name=display_name
+        # One statement, and no savepoint: a concurrent first message inserts nothing here.
+        now = utcnow()
+        statement = (
+            (await insert_for(self.session, User))
+            .values(
+                channel=channel,
+                external_id=external_id,
+                locale=locale,
+                display_name=display_name,
+                created_at=now,
+                last_seen_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            .returning(User)
         )
-        try:
-            async with self.session.begin_nested():
-                self.session.add(user)
-        except IntegrityError:
-            existing = await self.get_by_external_id(channel=channel, external_id=external_id)
-            if existing is None:
-                raise
-            return existing
-        return user
+        created = (await self.session.scalars(statement)).first()
+        if created is not None:
+            return created
+        existing = await self.get_by_external_id(channel=channel, external_id=external_id)
+        if existing is None:
+            raise LookupError(f"user {channel}:{external_id} was neither created nor found")
+        return existing
 
     @staticmethod
     def note_address(user: User, address: str) -> None:
