@@ -1,10 +1,10 @@
 """The sender: outbox rows to the platforms, in order per address, within rate limits.
 
 A message is claimed (leased, `sending`) in one transaction, sent through its channel's
-`ReplySender.send`, and its typed outcome recorded in a later one; each transaction serves
-every address that has a message due. A process that dies between
-the two leaves the row `sending`; when its lease runs out it becomes `unknown` and is never
-resent (the platform may have delivered it).
+`ReplySender.send`, and its typed outcome recorded in a later one (each of these transactions
+serves every address with a message due). A process that dies between the two leaves the
+row `sending`; when its lease runs out it becomes `unknown` and is never resent (the
+platform may have delivered it).
 """
 
 from __future__ import annotations
@@ -158,11 +158,6 @@ class OutboxSender:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-
-    @property
-    def busy(self) -> int:
-        """Addresses with a message being sent now."""
-        return len(self._in_flight)
 
     async def _rounds(self) -> None:
         """Run rounds until nothing is woken or in flight (or the stop)."""

@@ -148,6 +148,7 @@ class OutboxRepository:
         more = {(r.channel, r.address) for r in rows if r.position == 2}
         to_claim: list[int] = []
         expired: list[int] = []
+        again: set[tuple[str, str]] = set()
         for row in rows:
             if row.position != 1:
                 continue
@@ -155,7 +156,7 @@ class OutboxRepository:
                 to_claim.append(row.id)
             elif row.status == SENDING and not row.leased:
                 expired.append(row.id)
-        again = {(r.channel, r.address) for r in rows if r.position == 1 and r.id in expired}
+                again.add((row.channel, row.address))
         if expired:
             await self.session.execute(
                 update(OutboxMessage)
