@@ -28,6 +28,7 @@ from bot.services import ServicesFactory
 from bot.services.device_names import BrandRegistry
 from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
+from bot.services.places import Places
 from bot.services.tac_table import PackagedTacTable
 from db.session import DEFAULT_POSTGRES_TURNS, make_engine, make_sessionmaker
 
@@ -67,7 +68,13 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
     runner = TurnRunner(
         sessionmaker=make_sessionmaker(engine),
         router=router or build_router(),
-        services_factory=ServicesFactory(faq=faq, catalogue=catalogue, tacs=tacs),
+        services_factory=ServicesFactory(
+            faq=faq,
+            catalogue=catalogue,
+            tacs=tacs,
+            places=Places(),
+            default_province_code=settings.default_province_code,
+        ),
         clock=clock,
         config=RunnerConfig(
             default_locale=settings.default_locale,

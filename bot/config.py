@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=7, ge=1, description="Handled updates and sent messages are deleted after this."
     )
+    default_province_code: int = Field(
+        default=14,
+        description="Province offered first in the registration form (official code; 14 is "
+        "Sơn La, the first deployment).",
+    )
 
     @field_validator("default_locale")
     @classmethod

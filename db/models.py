@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, func
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigId
+
+# What erased personal data is replaced with; an erased user's platform id begins with it.
+ERASED = "erased"
 
 
 def utcnow() -> datetime:
@@ -180,3 +183,99 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     finished_at: Mapped[datetime | None]
+
+
+# Registrations that hold their household's place: one per contact phone and commune.
+LIVE_REGISTRATION = "status NOT IN ('withdrawn', 'rejected')"
+
+
+class Consent(Base):
+    """A person's consent to a purpose: when, to which text version, on which channel, and on
+    whose behalf (themselves, a relative, or a household an official is helping)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(32))
+    text_version: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    on_behalf: Mapped[str] = mapped_column(String(16))  # self | relative | official
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Registration(Base):
+    """A household's request for support. The contact phone is stored as E.164 (+84…);
+    communes and provinces by their official codes (vietnam-provinces)."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        Index(
+            "uq_registrations_live_phone_ward",
+            "contact_phone",
+            "ward_code",
+            unique=True,
+            sqlite_where=text(LIVE_REGISTRATION),
+            postgresql_where=text(LIVE_REGISTRATION),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    consent_id: Mapped[int] = mapped_column(BigId, ForeignKey("consents.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    registrant: Mapped[str] = mapped_column(String(16))  # self | relative | official
+    relation: Mapped[str | None] = mapped_column(String(16))
+    head_name: Mapped[str] = mapped_column(String(120))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    old_phone: Mapped[str | None] = mapped_column(String(20))
+    province_code: Mapped[int]
+    ward_code: Mapped[int] = mapped_column(index=True)
+    village: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(32))
+    device_name: Mapped[str | None] = mapped_column(String(128))
+    device_verdict: Mapped[str | None] = mapped_column(String(16))
+    help_wanted: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="submitted", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class RegistrationEvent(Base):
+    """One step in a registration's history: who (a citizen or staff user), when, from which
+    status to which, and a note."""
+
+    __tablename__ = "registration_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    registration_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    actor_user_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    actor_kind: Mapped[str] = mapped_column(String(16))  # citizen | staff
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Something done to personal data (an erasure, an export, a status change): what, when,
+    by whom, with counts and filters, never the personal data itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

@@ -130,8 +130,13 @@ def _name(sender: dict[str, Any]) -> str | None:
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
     if reply.request_phone:
+        # One markup per message: the share button, and the other buttons as keys that send
+        # their label as text (which the core maps back to the button).
         return ReplyKeyboardMarkup(
-            [[KeyboardButton(reply.text[:40] or "📞", request_contact=True)]],
+            [
+                [KeyboardButton(reply.request_phone, request_contact=True)],
+                *([KeyboardButton(b.label)] for b in reply.buttons),
+            ],
             one_time_keyboard=True,
             resize_keyboard=True,
         )

@@ -46,10 +46,11 @@ class TurnContext:
         text: str,
         buttons: list[Button] | tuple[Button, ...] = (),
         *,
-        request_phone: bool = False,
+        request_phone: str | None = None,
     ) -> None:
-        """Queue a reply to the user. A button whose payload another button of the reply
-        already has is dropped: two buttons to the same place confuse people."""
+        """Queue a reply to the user (`request_phone`: the label of a "share my number"
+        button, where the channel has one). A button whose payload another button of the
+        reply already has is dropped: two buttons to the same place confuse people."""
         unique: dict[str, Button] = {}
         for button in buttons:
             unique.setdefault(button.payload, button)

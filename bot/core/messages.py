@@ -30,7 +30,7 @@ class Reply:
 
     text: str
     buttons: tuple[Button, ...] = ()
-    request_phone: bool = False
+    request_phone: str | None = None  # the label of a "share my number" button (Telegram)
     attachment: Attachment | None = None
 
 
@@ -87,7 +87,7 @@ def reply_to_body(reply: Reply) -> dict[str, Any]:
     if reply.buttons:
         body["buttons"] = [[button.label, button.payload] for button in reply.buttons]
     if reply.request_phone:
-        body["request_phone"] = True
+        body["request_phone"] = reply.request_phone
     if reply.attachment is not None:
         body["attachment"] = {
             "path": str(reply.attachment.path),
@@ -95,6 +95,13 @@ def reply_to_body(reply: Reply) -> dict[str, Any]:
             "mime_type": reply.attachment.mime_type,
         }
     return body
+
+
+def _phone_label(stored: object) -> str | None:
+    """The share-my-number label an outbox row keeps (rows written before labels: True)."""
+    if isinstance(stored, str) and stored:
+        return stored
+    return "📞" if stored else None
 
 
 def reply_from_body(body: dict[str, Any]) -> Reply:
@@ -105,7 +112,7 @@ def reply_from_body(body: dict[str, Any]) -> Reply:
         buttons=tuple(
             Button(str(label), str(payload)) for label, payload in body.get("buttons", [])
         ),
-        request_phone=bool(body.get("request_phone")),
+        request_phone=_phone_label(body.get("request_phone")),
         attachment=Attachment(
             Path(attachment["path"]), attachment["filename"], attachment["mime_type"]
         )

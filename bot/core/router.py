@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.core.text import fold
 
@@ -17,6 +17,18 @@ if TYPE_CHECKING:
     from bot.core.context import TurnContext
 
 Handler = Callable[["TurnContext"], Awaitable[None]]
+# Decides from the conversation's data (a form's current step) whether a state reads numbers.
+DataTest = Callable[[Mapping[str, Any]], bool]
+# Decides from the data and the text whether a global word typed in a state is held back.
+WordTest = Callable[[Mapping[str, Any], str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class WordGuard:
+    """In one state, a global word for which `applies` holds goes to `handler` instead."""
+
+    applies: WordTest
+    handler: Handler
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +46,8 @@ class Router:
     commands: dict[str, Handler] = field(default_factory=dict)
     payloads: dict[str, Handler] = field(default_factory=dict)
     states: dict[str, Handler] = field(default_factory=dict)
-    number_states: set[str] = field(default_factory=set)
+    number_states: dict[str, DataTest] = field(default_factory=dict)
+    word_guards: dict[str, WordGuard] = field(default_factory=dict)
     words: dict[str, Handler] = field(default_factory=dict)
     marked_words: dict[str, Handler] = field(default_factory=dict)
     back_words: set[str] = field(default_factory=set)
@@ -54,17 +67,31 @@ class Router:
         """Route button payloads `prefix` and `prefix:…` to `handler`."""
         self.payloads[prefix] = handler
 
-    def state(self, name: str, handler: Handler, *, reads_numbers: bool = False) -> None:
+    def state(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        reads_numbers: bool | DataTest = False,
+        word_guard: WordGuard | None = None,
+    ) -> None:
         """Route free text to `handler` while the conversation is in state `name`. A state
-        that `reads_numbers` (an IMEI, a phone number, a village "2") gets a typed number
-        as typed: it is not taken as the number of a button offered with its question."""
+        that `reads_numbers` (an IMEI, a phone number, a village "2"; or a test on the
+        state's data, for a form whose steps differ) gets a typed number as typed: it is not
+        taken as the number of a button offered with its question. A `word_guard` holds back
+        the global words it applies to (a name "Huy" is not "hủy")."""
         self.states[name] = handler
-        if reads_numbers:
-            self.number_states.add(name)
+        if callable(reads_numbers):
+            self.number_states[name] = reads_numbers
+        elif reads_numbers:
+            self.number_states[name] = _always
+        if word_guard is not None:
+            self.word_guards[name] = word_guard
 
-    def reads_numbers(self, state: str | None) -> bool:
+    def reads_numbers(self, state: str | None, data: Mapping[str, Any] | None = None) -> bool:
         """Whether a number typed in `state` is text for its handler (not a button)."""
-        return state in self.number_states
+        test = self.number_states.get(state) if state is not None else None
+        return test is not None and test(data or {})
 
     def word(self, text: str, handler: Handler, *, marks: bool = False) -> None:
         """Route a message that is exactly `text` to `handler`, in any state: compared
@@ -83,8 +110,15 @@ class Router:
         """What "back" does in `state` (elsewhere: `on_back`)."""
         self.backs[state] = handler
 
-    def resolve(self, *, text: str, payload: str | None, state: str | None) -> Route:
-        """Choose the route for one message."""
+    def resolve(
+        self,
+        *,
+        text: str,
+        payload: str | None,
+        state: str | None,
+        data: Mapping[str, Any] | None = None,
+    ) -> Route:
+        """Choose the route for one message (`data`: the state's data, for its tests)."""
         if payload is not None:
             handler = self.payloads.get(payload.split(":", 1)[0])
             if handler is not None:
@@ -94,6 +128,9 @@ class Router:
             return Route(self._required(self.on_empty))
         word_handler = self.marked_words.get(_marked(text)) or self.words.get(fold(text))
         if word_handler is not None:
+            guard = self.word_guards.get(state) if state is not None else None
+            if guard is not None and guard.applies(data or {}, text):
+                return Route(guard.handler, text)
             return Route(word_handler)
         if fold(text) in self.back_words:
             if state is not None and state in self.backs:
@@ -117,6 +154,10 @@ class Router:
         if handler is None:
             raise LookupError("Router is missing a default handler")
         return handler
+
+
+def _always(_data: Mapping[str, Any]) -> bool:
+    return True
 
 
 def _marked(text: str) -> str:

@@ -24,6 +24,7 @@ from db.models import Conversation, InboxUpdate, User, utcnow
 from db.repositories.conversations import ConversationRepository
 from db.repositories.inbox import InboxRepository
 from db.repositories.outbox import NewMessage, OutboxRepository
+from db.repositories.personal_data import forget_update, is_erased
 from db.repositories.users import UserRepository
 from db.session import DEFAULT_POSTGRES_TURNS
 
@@ -231,6 +232,8 @@ class TurnRunner:
             )
             for number, reply in enumerate(replies)
         ]
+        if is_erased(user):  # "erase my data" keeps nothing, not even the asking message
+            forget_update(row)
         return messages, failed
 
     def _observe(self, channel: str, waited: float, worked: float) -> None:
@@ -308,11 +311,11 @@ class TurnRunner:
             )
         ctx.text = text
         ctx.offered = tuple(Button(str(label), str(p)) for label, p in conversation.choices or [])
-        numbers = not self._router.reads_numbers(ctx.state)
+        numbers = not self._router.reads_numbers(ctx.state, ctx.data)
         payload = incoming.payload or self._choice_payload(
             text, conversation.choices or [], numbers=numbers
         )
-        route = self._router.resolve(text=text, payload=payload, state=ctx.state)
+        route = self._router.resolve(text=text, payload=payload, state=ctx.state, data=ctx.data)
         ctx.args = route.args
         await route.handler(ctx)
         if not any(reply.text for reply in ctx.replies):

@@ -24,11 +24,23 @@ def more_button(payload: str, *, details: bool) -> Button:
     return Button(_("More") if details else _("Sources"), payload)
 
 
+def register_button() -> Button:
+    """Open the registration form."""
+    return Button(_("Register for support"), "menu:register")
+
+
+def my_registrations_button() -> Button:
+    """The user's registrations."""
+    return Button(_("My registrations"), "menu:mine")
+
+
 def main_menu_buttons() -> list[Button]:
     """The items of the main menu: only what the bot can do today."""
     return [
         Button(_("Shutdown timeline"), "menu:timeline"),
         Button(_("Check my phone"), "menu:device"),
+        register_button(),
         Button(_("Questions and answers"), "menu:faq"),
+        my_registrations_button(),
         official_button(),
     ]

@@ -6,12 +6,13 @@ the catalogue does not know is never given another phone's verdict: it gets the 
 
 from __future__ import annotations
 
+from bot.core import forms
 from bot.core.context import TurnContext
 from bot.core.i18n import _
 from bot.core.messages import Button
 from bot.core.normalize import normalize
 from bot.core.router import Router
-from bot.handlers.buttons import menu_button, more_button, official_button
+from bot.handlers.buttons import menu_button, more_button, official_button, register_button
 from bot.handlers.common import on_stale_payload
 from bot.services.answers import Answer
 from bot.services.device_quiz import QUESTIONS, next_question, quiz_verdict
@@ -71,7 +72,7 @@ async def start(ctx: TurnContext) -> None:
 async def on_model_or_imei(ctx: TurnContext) -> None:
     """Text typed while we wait for a model name or an IMEI ("không biết": the questions)."""
     if normalize(ctx.text) in DONT_KNOW:
-        start_quiz(ctx)
+        await start_quiz(ctx)
         return
     await check_text(ctx, ctx.text)
 
@@ -125,8 +126,7 @@ async def _unknown_model(ctx: TurnContext, result: DeviceResult) -> None:
     else:
         first = _("I have no information on the {name} yet.")
     more = _("The model has been noted so that it can be added. Please answer a few questions:")
-    ctx.reply(f"{first.format(name=name)} {more}")
-    start_quiz(ctx, phone=name)
+    await start_quiz(ctx, phone=name, intro=f"{first.format(name=name)} {more}")
 
 
 def _explain_bad_imei(ctx: TurnContext, result: DeviceResult) -> None:
@@ -178,16 +178,15 @@ def _ask_which_variant(ctx: TurnContext, result: DeviceResult) -> None:
 
 
 async def on_button(ctx: TurnContext) -> None:
-    """device:start, device:quiz, device:pick:N, device:ans:yes|no|unknown, device:more:REF."""
+    """device:start, device:quiz, device:pick:N, device:more:REF (old device:ans:… buttons
+    of the questions before they were a form are stale)."""
     action, _sep, rest = ctx.args.partition(":")
     if action == "start":
         await start(ctx)
     elif action == "quiz":
-        start_quiz(ctx)
+        await start_quiz(ctx)
     elif action == "pick" and ctx.state == PICK:
         await _pick(ctx, rest)
-    elif action == "ans" and ctx.state == QUIZ and rest in ("yes", "no", "unknown"):
-        await _answer(ctx, rest)
     elif action == "more":
         await _show_more(ctx, rest)
     else:
@@ -207,34 +206,9 @@ async def _pick(ctx: TurnContext, index_text: str) -> None:
     await give_verdict(ctx, result_for_model(f"{brand} {model}", "model", entry))
 
 
-def start_quiz(ctx: TurnContext, *, phone: str | None = None) -> None:
+async def start_quiz(ctx: TurnContext, *, phone: str | None = None, intro: str = "") -> None:
     """Begin the yes/no questions (`phone`: the model's name, when we know it)."""
-    ctx.goto(QUIZ, {"answers": {}, **({"phone": phone} if phone else {})})
-    _ask_next(ctx)
-
-
-async def on_quiz_text(ctx: TurnContext) -> None:
-    """A typed answer to a yes/no question ("co", "ko", "khong biet")."""
-    said = normalize(ctx.text)
-    if said in DONT_KNOW:
-        await _answer(ctx, "unknown")
-    elif said in _YES:
-        await _answer(ctx, "yes")
-    elif said in _NO:
-        await _answer(ctx, "no")
-    else:
-        ctx.reply(_("Please answer Yes, No or I don't know:"), _answer_buttons())
-
-
-async def quiz_back(ctx: TurnContext) -> None:
-    """ "Quay lại" in the questions: the previous question, or the model prompt."""
-    answers = dict(ctx.data.get("answers", {}))
-    if not answers:
-        await start(ctx)
-        return
-    answers.popitem()
-    ctx.goto(QUIZ, {**ctx.data, "answers": answers})
-    _ask_next(ctx)
+    await forms.start(ctx, QUIZ_FORM, extra={"phone": phone} if phone else {}, intro=intro)
 
 
 async def pick_back(ctx: TurnContext) -> None:
@@ -242,12 +216,30 @@ async def pick_back(ctx: TurnContext) -> None:
     await start(ctx)
 
 
-def _answer_buttons() -> list[Button]:
-    return [
-        Button(_("Yes"), f"{PAYLOAD}:ans:yes"),
-        Button(_("No"), f"{PAYLOAD}:ans:no"),
-        Button(_("I don't know"), f"{PAYLOAD}:ans:unknown"),
-    ]
+def _question(key: str) -> forms.Step:
+    """A yes/no question of the quiz, asked only when `next_question` says it is needed."""
+    return forms.Step(
+        name=key,
+        prompt=lambda view: _("Question {number}: {question}").format(
+            number=view.number, question=_question_text(key)
+        ),
+        choices=lambda _view: [
+            (_("Yes"), "yes"),
+            (_("No"), "no"),
+            (_("I don't know"), "unknown"),
+        ],
+        parse=_read_yes_no,
+        when=lambda answers: next_question({k: v for k, v in answers.items() if k != key}) == key,
+    )
+
+
+async def _read_yes_no(_ctx: TurnContext, text: str, _view: forms.FormView) -> forms.Parsed:
+    """A typed answer to a yes/no question ("co", "ko", "khong biet")."""
+    said = normalize(text)
+    for answer, words in (("unknown", DONT_KNOW), ("yes", _YES), ("no", _NO)):
+        if said in words:
+            return forms.Parsed.ok(answer)
+    return forms.Parsed.fail(_("Please answer Yes, No or I don't know:"))
 
 
 def _question_text(key: str) -> str:
@@ -262,37 +254,15 @@ def _question_text(key: str) -> str:
     }[key]
 
 
-def _ask_next(ctx: TurnContext) -> None:
-    answers = ctx.data.get("answers", {})
-    key = next_question(answers)
-    if key is None:
-        return
-    number = len(answers) + 1
-    ctx.reply(
-        _("Question {number}: {question}").format(number=number, question=_question_text(key)),
-        _answer_buttons(),
-    )
-
-
-async def _answer(ctx: TurnContext, value: str) -> None:
-    answers = dict(ctx.data.get("answers", {}))
-    key = next_question(answers)
-    if key is None or key not in QUESTIONS:
-        ctx.finish()
-        await on_stale_payload(ctx)
-        return
-    answers[key] = value
-    ctx.goto(QUIZ, {**ctx.data, "answers": answers})
-    if next_question(answers) is not None:
-        _ask_next(ctx)
-        return
+async def _quiz_done(ctx: TurnContext, result: forms.FormResult) -> None:
+    answers = {key: result.values[key] for key in QUESTIONS if key in result.values}
     outcome = quiz_verdict(answers)
-    result = DeviceResult(
+    device = DeviceResult(
         query="; ".join(f"{k}={v}" for k, v in answers.items()),
         kind="unknown",
         valid=True,
         verdict=outcome.verdict,
-        model=ctx.data.get("phone"),
+        model=result.extra.get("phone"),
         confidence=outcome.confidence,
         source=QUIZ_SOURCE,
     )
@@ -303,7 +273,17 @@ async def _answer(ctx: TurnContext, value: str) -> None:
                 "uses only 2G."
             )
         )
-    await give_verdict(ctx, result, kind="questions")
+    await give_verdict(ctx, device, kind="questions")
+
+
+QUIZ_FORM = forms.Form(
+    name=QUIZ,
+    version=2,  # 1 was the hand-made {"answers": {...}} of before the forms
+    title=lambda: _("the questions about your phone"),
+    steps=tuple(_question(key) for key in QUESTIONS),
+    on_complete=_quiz_done,
+    on_back_out=start,
+)
 
 
 def verdict_answer(ctx: TurnContext, result: DeviceResult) -> Answer:
@@ -357,6 +337,7 @@ def _next_steps(ctx: TurnContext, result: DeviceResult, *, with_more: bool) -> l
         buttons.append(more_button(f"{PAYLOAD}:more:{ref}", details=True))
     if result.verdict in AFFECTED:
         buttons += [
+            register_button(),
             Button(_("Price of a 4G phone"), "faq:phone_cost"),
             Button(_("Who gets support"), "faq:support_eligibility"),
             Button(_("Keep my number"), "faq:keep_number"),
@@ -382,12 +363,11 @@ def mentioned_phone(ctx: TurnContext, text: str) -> str:
     }.get(kind, "")
 
 
-def register(router: Router) -> None:
+def register(router: Router, form_routes: forms.FormRoutes) -> None:
     """Add this module's routes."""
     router.command("kiemtra", cmd_kiemtra)
     router.payload(PAYLOAD, on_button)
     router.state(ASK, on_model_or_imei, reads_numbers=True)  # an IMEI, "105"
     router.state(PICK, on_model_or_imei)
-    router.state(QUIZ, on_quiz_text)
-    router.back(QUIZ, quiz_back)
+    form_routes.add(QUIZ_FORM)
     router.back(PICK, pick_back)

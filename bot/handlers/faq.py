@@ -12,7 +12,9 @@ from bot.handlers.buttons import (
     main_menu_buttons,
     menu_button,
     more_button,
+    my_registrations_button,
     official_button,
+    register_button,
 )
 from bot.handlers.common import reply_stale
 from bot.services.faq import FaqAnswer
@@ -46,6 +48,29 @@ QA_MENU_TOPICS = (
 )
 
 
+def _check_button() -> Button:
+    return Button(_("Check my phone"), "device:start")
+
+
+def _my_data_buttons() -> list[Button]:
+    return [
+        Button(_("My data"), "mine:data"),
+        my_registrations_button(),
+        Button(_("Erase my data"), "mine:erase"),
+    ]
+
+
+# What a topic's answer offers to do, beside its follow-up topics.
+TOPIC_ACTIONS = {
+    "check_device": lambda: [_check_button()],
+    "cannot_call": lambda: [_check_button()],
+    "still_works": lambda: [_check_button()],
+    "support_eligibility": lambda: [register_button()],
+    "support_register": lambda: [register_button(), my_registrations_button()],
+    "data_privacy": _my_data_buttons,
+}
+
+
 def topic_button(ctx: TurnContext, topic_id: str) -> Button:
     """A button that shows a topic's answer (the official button for the contacts)."""
     if f"{TOPIC}:{topic_id}" == OFFICIAL:
@@ -74,8 +99,7 @@ def answer_topic(ctx: TurnContext, topic_id: str, answer: FaqAnswer | None = Non
         ctx.reply(text, main_menu_buttons())
         return
     buttons = [more_button(f"{TOPIC}:{MORE}:{topic_id}", details=details)] if has_more else []
-    if topic_id in ("check_device", "cannot_call", "still_works"):
-        buttons.append(Button(_("Check my phone"), "device:start"))
+    buttons += TOPIC_ACTIONS.get(topic_id, list)()
     buttons += [topic_button(ctx, t) for t in (*others, *topic.follow_ups)]
     if topic_id != "human_agent":
         buttons.append(official_button())

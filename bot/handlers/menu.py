@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.context import TurnContext
 from bot.core.i18n import _
 from bot.core.router import Handler, Router
-from bot.handlers import device, faq
+from bot.handlers import device, faq, my_data, registration
 from bot.handlers.buttons import MENU, main_menu_buttons
 from bot.handlers.common import reply_stale
 
@@ -38,7 +38,9 @@ async def show_help(ctx: TurnContext) -> None:
             "• the dates of the 2G and 3G switch-off;\n"
             "• checking a phone: type its model (for example Nokia 1280) or its IMEI "
             "(dial *#06#);\n"
-            "• support for poor and near-poor households, and where to ask;\n"
+            "• registering a household for phone support (/dangky), and your "
+            "registrations (/hoso);\n"
+            "• what I store about you (/dulieu), and erasing it (/xoadulieu);\n"
             "• where to find an official.\n"
             'Type your question in your own words. "Quay lại" goes one step back, '
             '"thoát" stops what you are doing, /menu shows the menu, /lang changes the language.'
@@ -52,10 +54,12 @@ BUILT: dict[str, Handler] = {
     "device": device.start,
     "faq": faq.show_questions,
     "official": faq.show_official,
+    "register": registration.start,
+    "mine": my_data.show_registrations,
 }
 # Items of older menus that are not features yet: their buttons, still on people's screens,
 # answer the topic that says what there is today.
-FORMER_ITEMS = {"register": "support_register", "reminders": "subscribe"}
+FORMER_ITEMS = {"reminders": "subscribe"}
 
 
 async def on_menu_item(ctx: TurnContext) -> None:

@@ -12,6 +12,9 @@ from bot.core.text import mask_personal_numbers
 from bot.services.device_checks import DeviceChecker
 from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
+from bot.services.personal_data import PersonalDataService
+from bot.services.places import Places
+from bot.services.registrations import RegistrationService
 from bot.services.tac_table import PackagedTacTable
 from db.repositories.faq_misses import FaqMissRepository
 
@@ -45,6 +48,10 @@ class Services:
     faq: FaqService
     misses: MissLog
     devices: DeviceChecker
+    registrations: RegistrationService
+    personal_data: PersonalDataService
+    places: Places
+    default_province_code: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,8 @@ class ServicesFactory:
     faq: FaqService
     catalogue: DeviceCatalogue
     tacs: PackagedTacTable
+    places: Places
+    default_province_code: int
 
     def __call__(self, session: AsyncSession, clock: Clock) -> Services:
         return Services(
@@ -61,4 +70,8 @@ class ServicesFactory:
             faq=self.faq,
             misses=MissLog(session),
             devices=DeviceChecker(session, self.catalogue, self.tacs),
+            registrations=RegistrationService(session),
+            personal_data=PersonalDataService(session),
+            places=self.places,
+            default_province_code=self.default_province_code,
         )

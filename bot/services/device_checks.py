@@ -79,6 +79,16 @@ class DeviceChecker:
             )
         )
 
+    async def last(self, user_id: int) -> tuple[str | None, str] | None:
+        """The user's latest check: the phone's name (None after the questions without a
+        model) and its verdict."""
+        checks = await self._checks.for_user(user_id)
+        if not checks:
+            return None
+        check = checks[0]
+        name = f"{check.brand} {check.model}" if check.brand and check.model else check.model
+        return name, check.verdict
+
     async def record_miss(self, *, channel: str, result: DeviceResult) -> None:
         """Keep a phone we could not judge for staff: a model name the catalogue lacks, or an
         IMEI whose model has no verdict."""

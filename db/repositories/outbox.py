@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import OutboxMessage, utcnow
+from db.models import ERASED, OutboxMessage, User, utcnow
 from db.repositories.dialect import insert_for
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
@@ -192,6 +192,7 @@ class OutboxRepository:
         back to pending with a time before which it is not tried again. A row no longer
         `sending` (its lease ran out meanwhile) is left as it is."""
         now = utcnow()
+        outcomes = list(outcomes)
         params = [
             {
                 "b_id": o.message_id,
@@ -219,6 +220,25 @@ class OutboxRepository:
         )
         connection = await self.session.connection()
         await connection.execute(statement, params)
+        finished = [o.message_id for o in outcomes if o.status != PENDING]
+        if finished:
+            await self._forget_erased(finished)
+
+    async def _forget_erased(self, message_ids: list[int]) -> None:
+        """A finished message to a person who erased their data (the "erased" reply itself)
+        keeps neither its text nor the address it went to."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(message_ids),
+                OutboxMessage.status != PENDING,
+                exists().where(
+                    User.id == OutboxMessage.user_id, User.external_id.like(f"{ERASED}:%")
+                ),
+            )
+            .values(body={}, address=ERASED)
+            .execution_options(synchronize_session=False)
+        )
 
     async def due_addresses(
         self, *, channels: Iterable[str], limit: int = 500

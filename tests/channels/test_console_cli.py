@@ -43,7 +43,7 @@ def test_piped_start_shows_the_vietnamese_menu(env, tmp_path):
     out = result.stdout
     assert "Chào anh/chị ạ" in out
     assert "  1. Lộ trình tắt sóng" in out
-    assert "  4. Nơi hỏi trực tiếp" in out
+    assert "  3. Đăng ký hỗ trợ" in out and "  6. Nơi hỏi trực tiếp" in out
     assert "> 1\n" in out
     assert "16/10/2024" in out  # "1" opened the timeline
     assert "\x1b[" not in out  # plain text when not a terminal
@@ -53,7 +53,7 @@ def test_locale_option_shows_english(env, tmp_path):
     result = run_bot(["chat", "--user", "bo", "--locale", "en"], "/start\n", env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1. Shutdown timeline" in result.stdout
-    assert "4. Where to ask" in result.stdout
+    assert "3. Register for support" in result.stdout and "6. Where to ask" in result.stdout
 
 
 def test_identity_keeps_state_between_runs(env, tmp_path):

@@ -13,10 +13,12 @@ from bot.channels.telegram import TelegramChannel, parse_update
 from bot.core.messages import Button, InboundUpdate, Incoming, Reply
 from bot.metrics import Metrics
 from bot.web import create_web_app
+from tests.support.chat import Chat
 from tests.support.fake_telegram import TOKEN
 from tests.support.fake_zalo import TOKEN as ZALO_TOKEN
 from tests.support.fake_zalo import FakeZalo
 from tests.support.processes import BotProcess, bot_env, free_port
+from tests.support.registration import begin_for_myself
 from tests.support.runtime import fast_settings, running
 from tests.support.servers import serving
 
@@ -113,6 +115,32 @@ async def test_a_shared_contact_reaches_the_bot_as_its_phone_number(make_app, da
         [text] = await fake.wait_for_messages(11, 1)
     typed = await app.runner.handle(Incoming("telegram", "12", "+84912345678"))
     assert text == typed[0].text  # the same answer as the number typed
+
+
+async def test_the_registration_asks_for_the_number_with_a_share_button(
+    make_app, database_url, fake
+):
+    app = telegram_app(make_app, database_url, fake)
+    chat = Chat(app, user_id="21", channel="telegram")
+    await begin_for_myself(chat)
+    await chat.send("Lò Văn Huy")
+    [asking] = chat.last
+    assert asking.request_phone == "📞 Gửi số điện thoại của tôi"
+    channel = TelegramChannel(TOKEN, base_url=f"{fake.base_url}/bot", timeout=1.0)
+    try:
+        await channel.send("21", asking)
+    finally:
+        await channel.aclose()
+    keys = fake.keyboards_to(21)[-1]["keyboard"]
+    assert keys[0] == [{"text": "📞 Gửi số điện thoại của tôi", "request_contact": True}]
+    assert [row[0]["text"] for row in keys[1:]] == ["Quay lại", "Dừng"]  # typed as text
+    update = fake.text_update(21, "x")
+    del update["message"]["text"]
+    update["message"]["contact"] = {"phone_number": "84912345678", "first_name": "Huy"}
+    async with running(app) as runtime:
+        await runtime.intake.store([parse_update(update)])
+        text = (await fake.wait_for_messages(21, 2))[1]
+    assert text.startswith("Đây cũng là số của máy cũ cần đổi")
 
 
 async def test_send_contract_splits_long_texts_and_types_its_outcomes(fake):

@@ -11,8 +11,10 @@ from tests.support.misses import stored_misses
 pytestmark = pytest.mark.db
 
 # Only what the bot can do today: registration and reminders come with their own issues.
-MENU_VI = ["Lộ trình tắt sóng", "Kiểm tra điện thoại", "Hỏi đáp", "Nơi hỏi trực tiếp"]
-MENU_EN = ["Shutdown timeline", "Check my phone", "Questions and answers", "Where to ask"]
+MENU_VI = ["Lộ trình tắt sóng", "Kiểm tra điện thoại", "Đăng ký hỗ trợ", "Hỏi đáp",
+           "Hồ sơ của tôi", "Nơi hỏi trực tiếp"]  # fmt: skip
+MENU_EN = ["Shutdown timeline", "Check my phone", "Register for support",
+           "Questions and answers", "My registrations", "Where to ask"]  # fmt: skip
 
 
 async def test_start_shows_vietnamese_menu(make_app, database_url):
@@ -25,7 +27,7 @@ async def test_start_shows_vietnamese_menu(make_app, database_url):
 async def test_menu_item_by_number_by_label_and_by_label_without_marks(make_app, database_url):
     chat = Chat(make_app(database_url))
     await chat.send("/start")
-    await chat.send("3")
+    await chat.send("4")
     assert chat.text.startswith("Anh/chị cứ gõ câu hỏi")  # "Hỏi đáp"
     await chat.send("menu")
     await chat.send("hoi dap")
@@ -42,7 +44,7 @@ async def test_number_out_of_range_is_not_taken_as_a_choice(make_app, database_u
     chat = Chat(make_app(database_url))
     await chat.send("/start")
     await chat.send("9")
-    assert chat.text == "Anh/chị chọn một số từ 1 đến 4 ạ:"
+    assert chat.text == "Anh/chị chọn một số từ 1 đến 6 ạ:"
     assert chat.labels == MENU_VI  # the same choices, offered again
     await chat.send("2")
     assert "*#06#" in chat.text  # and a number in range still works
@@ -59,8 +61,8 @@ async def test_a_number_with_nothing_offered_asks_to_choose(make_app, database_u
 
 async def test_old_register_and_reminder_buttons_say_what_there_is_today(make_app, database_url):
     chat = Chat(make_app(database_url))
-    await chat.send("Đăng ký hỗ trợ", payload="menu:register")
-    assert "UBND xã/phường" in chat.text and "sắp" not in chat.text
+    await chat.send("Đăng ký hỗ trợ", payload="menu:register")  # a feature now: the form
+    assert chat.text.endswith("Anh/chị đăng ký cho ai?")
     await chat.send("Nhận nhắc nhở", payload="menu:reminders")
     assert "chưa gửi được tin nhắc lịch" in chat.text
     assert "Mốc sắp tới: Theo kế hoạch, mạng 3G sẽ tắt từ tháng 9/2028" in chat.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import forms
 from bot.core.context import TurnContext
 from bot.core.router import Router
 from bot.handlers import build_router
@@ -38,4 +39,74 @@ def router_with_test_flows() -> Router:
     router.state("survey.name", survey_name)
     router.state("survey.village", survey_village)
     router.command("boom", boom)
+    return router
+
+
+# --- a form on the core's form mechanism (tests of bot.core.forms) --------------------------
+
+
+async def _read_colour(_ctx: TurnContext, text: str, _view: forms.FormView) -> forms.Parsed:
+    word = text.strip().lower()
+    if word in ("red", "blue"):
+        return forms.Parsed.ok(word)
+    return forms.Parsed.fail("Red or blue, please:")
+
+
+async def _read_free(_ctx: TurnContext, text: str, _view: forms.FormView) -> forms.Parsed:
+    if any(ch.isdigit() for ch in text):
+        return forms.Parsed.fail("No digits in a name, please (for example: Huy):")
+    return forms.Parsed.ok(text.strip())
+
+
+async def _read_village(_ctx: TurnContext, text: str, _view: forms.FormView) -> forms.Parsed:
+    return forms.Parsed.ok(text.strip())
+
+
+async def _saved(ctx: TurnContext, result: forms.FormResult) -> None:
+    values = result.values
+    ctx.reply(f"Saved: {values['colour']}, {values['name']}, {values['village']}.")
+
+
+def survey_form(version: int = 1) -> forms.Form:
+    """Three questions: a closed choice, a free-text name, a village that may be "2"."""
+    return forms.Form(
+        name="t.survey",
+        version=version,
+        title=lambda: "the test survey",
+        steps=(
+            forms.Step(
+                name="colour",
+                prompt=lambda _view: "Which colour?",
+                choices=lambda _view: [("Red", "red"), ("Blue", "blue")],
+                parse=_read_colour,
+                label=lambda: "Colour",
+            ),
+            forms.Step(
+                name="name",
+                prompt=lambda _view: "Your name?",
+                parse=_read_free,
+                label=lambda: "Name",
+            ),
+            forms.Step(
+                name="village",
+                prompt=lambda _view: "Your village?",
+                parse=_read_village,
+                reads_numbers=True,
+                label=lambda: "Village",
+            ),
+        ),
+        on_complete=_saved,
+        summary=True,
+    )
+
+
+def router_with_test_form(version: int = 1) -> Router:
+    """The product router plus the test survey form (`/tform` starts it)."""
+    form = survey_form(version)
+    router = build_router(form)
+
+    async def start(ctx: TurnContext) -> None:
+        await forms.start(ctx, form)
+
+    router.command("tform", start)
     return router
