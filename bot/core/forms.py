@@ -4,7 +4,8 @@ A form is a list of steps. Each step has a prompt, optional buttons and a parser
 typed; `when` skips steps that do not apply to the answers so far. The mechanism, not the
 feature, gives every form the same back ("quay lại"), stop, edit-from-summary, confirm,
 version check and "welcome back" after a long silence, and decides where a typed number is a
-button (only at a step with buttons that does not read digits).
+button (at a step with buttons that does not read digits; where digits are read, only a
+number the step's parser cannot use, and only for the step's own value buttons).
 
 The conversation's state is the form's name; its data is
 `{"form", "v", "at", "values", "trail", "extra", "options", "editing", "typed", "touched"}`,
@@ -181,6 +182,17 @@ def _current_step(form: Form, data: Mapping[str, Any]) -> Step | None:
 
 def _offers_buttons(step: Step, data: Mapping[str, Any]) -> bool:
     return bool(data.get("options")) or bool(step.choices(_view(data)))
+
+
+def _numbered_value(data: Mapping[str, Any], step: Step, text: str) -> str | None:
+    """At a step that reads numbers, a number its parser could not use ("1" where an IMEI
+    or a model is asked) is the value button of that number, when there is one: value
+    buttons come first, so their numbers are 1..n. Never "back" or "stop"."""
+    typed = text.strip().rstrip(".)")
+    pairs = [tuple(pair) for pair in data.get("options") or []] or list(step.choices(_view(data)))
+    if typed.isdigit() and 1 <= int(typed) <= len(pairs):
+        return str(pairs[int(typed) - 1][1])
+    return None
 
 
 def _pending(form: Form, values: dict[str, Any]) -> Step | None:
@@ -427,7 +439,12 @@ class FormRoutes:
         if step.parse is None:
             _ask(ctx, form, data, step, intro=_("Please choose one of the buttons:"))
             return
-        await _apply(ctx, form, data, step, await step.parse(ctx, text, _view(data)))
+        parsed = await step.parse(ctx, text, _view(data))
+        value = _numbered_value(data, step, text) if parsed.error is not None else None
+        if value is not None:  # "1" where an IMEI may be typed: not an IMEI, so button 1
+            await self._on_value(ctx, form, data, f"{step.name}:{value}")
+            return
+        await _apply(ctx, form, data, step, parsed)
 
     async def _repeat(
         self, ctx: TurnContext, form: Form, data: dict[str, Any], *, intro: str
@@ -482,6 +499,12 @@ class FormRoutes:
             return
         if data.get("at") == RESUME:
             data["at"] = data.pop("resume_at", None)
+        step = _current_step(form, data)
+        if data.get("options") and step is not None:  # "which of these?": ask the step again
+            data["options"] = []
+            ctx.goto(form.name, data)
+            _ask(ctx, form, data, step)
+            return
         if not data["trail"]:
             if form.on_back_out is not None:
                 ctx.finish()

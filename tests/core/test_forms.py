@@ -128,3 +128,21 @@ async def test_after_a_week_it_offers_to_go_on_or_start_again(make_app, database
     await even_later.send("hello")
     await even_later.press("Làm lại từ đầu")
     assert even_later.text == "Which colour?"
+
+
+async def test_where_digits_are_read_a_number_is_data_unless_it_cannot_be(make_app, database_url):
+    chat = survey_chat(make_app, database_url)
+    await chat.send("/tmodel")
+    assert chat.labels == ["Don't know", "Dừng"]
+    await chat.send("105")  # a model number, not button 105
+    assert chat.text == "Which 105?" and chat.labels[:2] == ["105 (2G)", "105 4G"]
+    await chat.send("quay lại")  # back from "which of these" asks the question again
+    assert chat.text == "Which model?"
+    await chat.send("2")  # no model is called "2", and only one value button: not a choice
+    assert chat.text == "Type the model, for example 105:\nWhich model?"
+    await chat.send("1")  # the numbered value button
+    assert chat.text == "Model: unknown."
+    await chat.send("/tmodel")
+    await chat.send("105")
+    await chat.send("2")  # the second of the options offered
+    assert chat.text == "Model: 105-4g."

@@ -74,7 +74,7 @@ async def test_a_relative_needs_the_household_heads_agreement(make_app, database
     assert "Anh/chị có đồng ý không?" in chat.text
     await chat.send("dong y")
     await chat.send("lo thi an")
-    assert chat.text.startswith("Xã/phường gọi số di động nào")
+    assert chat.text.startswith("Xã/phường liên hệ với hộ qua số di động nào?")
     await chat.send("+84 98 765 4321")
     await chat.press("Không, số khác")
     await chat.send("0987.654.322")
@@ -256,8 +256,12 @@ async def test_the_device_check_runs_inside_the_form(make_app, database_url):
     for answer in ("Lò Văn Huy", "0912345678", "co", "son la", "chieng sinh", "Bản Hụm", "2"):
         await chat.send(answer)
     assert chat.text.startswith("Hộ đang dùng điện thoại nào?")
-    await chat.send("1")  # not a button here: an IMEI or a model is typed at this step
-    assert chat.text.startswith("Tôi chưa nhận ra điện thoại nào.")
+    await chat.send("105")  # digits are read here: Nokia 105 is a model, not button 105
+    assert chat.text.startswith("Tên này gồm nhiều loại máy.")
+    await chat.press("Quay lại")
+    await chat.send("1")  # no phone is called "1": the numbered option "Không biết"
+    assert chat.text.startswith("Hộ cần hỗ trợ gì?")
+    await chat.press("Quay lại")
     await chat.send("nokia 105")  # a name that covers several phones
     assert chat.text.startswith("Tên này gồm nhiều loại máy.")
     choice = next(label for label in chat.labels if "4G" in label)
@@ -276,7 +280,7 @@ async def test_a_form_left_for_a_week_offers_to_go_on(make_app, sqlite_url):
     await later.send("0912345678")
     assert "Ngày 03/12/2026 anh/chị đã bắt đầu: đăng ký hỗ trợ" in later.text
     await later.press("Tiếp tục")
-    assert later.text.startswith("Xã/phường gọi số di động nào")
+    assert later.text.startswith("Xã/phường liên hệ với hộ qua số di động nào?")
     await later.send("0912345678")
     assert later.text.startswith("Đây cũng là số của máy cũ")
 

@@ -100,13 +100,50 @@ def survey_form(version: int = 1) -> forms.Form:
     )
 
 
+async def _read_model(_ctx: TurnContext, text: str, _view: forms.FormView) -> forms.Parsed:
+    typed = text.strip()
+    if typed == "105":
+        return forms.Parsed.pick("Which 105?", [("105 (2G)", "105-2g"), ("105 4G", "105-4g")])
+    if len(typed) < 3:
+        return forms.Parsed.fail("Type the model, for example 105:")
+    return forms.Parsed.ok(typed)
+
+
+async def _said_model(ctx: TurnContext, result: forms.FormResult) -> None:
+    ctx.reply(f"Model: {result.values['model']}.")
+
+
+def model_form() -> forms.Form:
+    """One question that reads digits (a model number) and offers a button beside them."""
+    return forms.Form(
+        name="t.model",
+        version=1,
+        title=lambda: "the model question",
+        steps=(
+            forms.Step(
+                name="model",
+                prompt=lambda _view: "Which model?",
+                choices=lambda _view: [("Don't know", "unknown")],
+                parse=_read_model,
+                reads_numbers=True,
+            ),
+        ),
+        on_complete=_said_model,
+    )
+
+
 def router_with_test_form(version: int = 1) -> Router:
-    """The product router plus the test survey form (`/tform` starts it)."""
-    form = survey_form(version)
-    router = build_router(form)
+    """The product router plus the test forms (`/tform` starts the survey, `/tmodel` the
+    model question)."""
+    survey, model = survey_form(version), model_form()
+    router = build_router(survey, model)
 
-    async def start(ctx: TurnContext) -> None:
-        await forms.start(ctx, form)
+    async def start_survey_form(ctx: TurnContext) -> None:
+        await forms.start(ctx, survey)
 
-    router.command("tform", start)
+    async def start_model_form(ctx: TurnContext) -> None:
+        await forms.start(ctx, model)
+
+    router.command("tform", start_survey_form)
+    router.command("tmodel", start_model_form)
     return router
