@@ -357,7 +357,7 @@ class FormRoutes:
     @staticmethod
     def _reads_numbers(form: Form, data: Mapping[str, Any]) -> bool:
         step = _current_step(form, data)
-        if step is None:
+        if step is None or data.get("typed"):  # "stop, or is it your answer?" has buttons
             return False
         return step.reads_numbers or not _offers_buttons(step, data)
 
@@ -425,6 +425,7 @@ class FormRoutes:
         data = await self._checked(ctx, form)
         if data is None or await self._welcomed_back(ctx, form, data):
             return
+        data["typed"] = None  # typed instead of answering "stop, or is it your answer?"
         await self._answer_text(ctx, form, data, ctx.text)
 
     async def _answer_text(
@@ -488,6 +489,7 @@ class FormRoutes:
             return
         data = await self._checked(ctx, form)
         if data is not None:
+            data["typed"] = None
             await self._back(ctx, form, data)
 
     async def _back(self, ctx: TurnContext, form: Form, data: dict[str, Any]) -> None:
@@ -522,6 +524,7 @@ class FormRoutes:
             await self._required(self._router.on_stale_payload)(ctx)
             return
         data = _own_copy(ctx)
+        typed, data["typed"] = data.get("typed"), None  # the guard's question is answered
         action, _sep, rest = rest.partition(":")
         if action == "cancel":
             await self._on_stop(ctx)
@@ -533,8 +536,8 @@ class FormRoutes:
             await self._repeat(ctx, form, data, intro="")
         elif await self._welcomed_back(ctx, form, data):
             return
-        elif action == "keep" and isinstance(data.get("typed"), str):
-            await self._answer_text(ctx, form, data, data["typed"])
+        elif action == "keep" and isinstance(typed, str):
+            await self._answer_text(ctx, form, data, typed)
         elif action == "v":
             await self._on_value(ctx, form, data, rest)
         elif action == "edit" and data.get("at") == SUMMARY:

@@ -62,6 +62,20 @@ async def test_a_global_word_typed_as_a_name_asks_first(make_app, database_url):
     assert "• Name: Huy" in chat.text
 
 
+async def test_a_number_typed_under_the_stop_or_answer_question_presses_its_button(
+    make_app, database_url
+):
+    chat = survey_chat(make_app, database_url)
+    await chat.send("/tform")
+    await chat.press("Blue")
+    await chat.send("Huy")
+    await chat.send("1")  # the name step reads digits, but this question has buttons
+    assert chat.text == "Your village?"
+    await chat.send("Hủy")  # the village step: the word is asked about again
+    await chat.send("Bản 2")  # typed instead of a button: the village, and the question gone
+    assert "• Name: Huy" in chat.text and "• Village: Bản 2" in chat.text
+
+
 async def test_a_global_word_can_still_stop(make_app, database_url):
     chat = survey_chat(make_app, database_url)
     await chat.send("/tform")
