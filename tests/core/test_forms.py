@@ -56,7 +56,7 @@ async def test_a_global_word_typed_as_a_name_asks_first(make_app, database_url):
     await chat.press("Blue")
     await chat.send("Huy")
     assert "“Huy” là câu trả lời ạ?" in chat.text
-    await chat.press("“Huy” là câu trả lời")
+    await chat.press("Tôi trả lời “Huy”")
     assert chat.text == "Your village?"
     await chat.send("Bản Hụm")
     assert "• Name: Huy" in chat.text
@@ -121,7 +121,7 @@ async def test_a_changed_form_restarts_politely(make_app, database_url):
     await chat.press("Red")
     newer = survey_chat(make_app, database_url, version=2)
     await newer.send("Lan")
-    assert newer.text.startswith("Phần này đã được thay đổi")
+    assert newer.text.startswith("Các câu hỏi đã được thay đổi")
     assert newer.text.endswith("Which colour?")
 
 
@@ -131,7 +131,7 @@ async def test_after_a_week_it_offers_to_go_on_or_start_again(make_app, database
     await chat.press("Blue")
     later = survey_chat(make_app, database_url, today=date(2026, 12, 11))
     await later.send("Lan")
-    assert "Ngày 03/12/2026 anh/chị đã bắt đầu: the test survey" in later.text
+    assert "Ngày 03/12/2026 anh/chị đang làm dở: the test survey" in later.text
     assert later.labels == ["Tiếp tục", "Làm lại từ đầu", "Dừng"]
     await later.press("Tiếp tục")
     assert later.text == "Your name?"

@@ -35,7 +35,7 @@ async def test_a_person_registers_their_own_household(make_app, database_url):
     app = make_app(database_url)
     chat = InboxChat(app, user_id="1001")
     await fill(chat, name="Huy", village="2")  # a name that is also "hủy", a bare "2"
-    assert "• Chủ hộ: Huy" in chat.text and "• Thôn/bản: 2" in chat.text
+    assert "• Chủ hộ: Huy" in chat.text and "• Thôn/bản/tổ: 2" in chat.text
     assert "• Số điện thoại liên hệ: 0912 345 678" in chat.text
     await chat.press("Gửi")
     [reference] = REFERENCE.findall(chat.text)
@@ -69,7 +69,7 @@ async def test_a_relative_needs_the_household_heads_agreement(make_app, database
     await chat.press("Ông hoặc bà")
     await chat.press("Không")
     assert chat.text.startswith("Chỉ đăng ký được khi chủ hộ đồng ý.")
-    assert "Chủ hộ có đồng ý đăng ký không?" in chat.text
+    assert "Chủ hộ có đồng ý cho đăng ký không ạ?" in chat.text
     await chat.send("co")
     assert "Anh/chị có đồng ý không?" in chat.text
     await chat.send("dong y")
@@ -107,8 +107,8 @@ async def test_a_relative_needs_the_household_heads_agreement(make_app, database
 async def test_a_commune_official_registers_a_household(make_app, database_url):
     app = make_app(database_url)
     chat = Chat(app, user_id="official-1")
-    await fill(chat, who="Một hộ dân (tôi là cán bộ xã)", name="Cầm Văn Sơn", ward="To Hieu")
-    assert "• Đăng ký cho: Một hộ dân (tôi là cán bộ xã)" in chat.text
+    await fill(chat, who="Hộ dân (tôi là cán bộ xã/phường)", name="Cầm Văn Sơn", ward="To Hieu")
+    assert "• Đăng ký cho: Hộ dân (tôi là cán bộ xã/phường)" in chat.text
     await chat.press("Gửi")
     [row] = await rows(app, Registration)
     assert (row.registrant, row.head_name) == ("official", "Cầm Văn Sơn")
@@ -123,7 +123,7 @@ async def test_refusing_consent_stores_nothing(make_app, database_url):
     await chat.press("Tôi (hộ của tôi)")
     await chat.press("Tôi không đồng ý")
     assert chat.text.startswith("Dạ, tôi không lưu thông tin gì của hộ.")
-    assert "UBND xã/phường" in chat.text
+    assert "Ủy ban nhân dân xã/phường" in chat.text
     assert await count(app, Registration) == 0 and await count(app, Consent) == 0
     [conversation] = await rows(app, Conversation)
     assert (conversation.state, conversation.data) == (None, {})
@@ -145,7 +145,7 @@ async def test_bad_answers_get_a_clear_answer_and_lose_nothing(make_app, databas
     await chat.send("123")
     assert chat.text.startswith("Số này không giống số di động Việt Nam.")
     await chat.send("0912345678")
-    await chat.press("Có, cùng số")
+    await chat.press("Có, đúng số này")
     await chat.press("Sơn La")
     await chat.send("xã không có thật")
     assert chat.text.startswith("Tôi không tìm thấy xã/phường “xã không có thật” ở Sơn La.")
@@ -165,7 +165,7 @@ async def test_a_commune_name_close_to_several_is_confirmed_with_buttons(make_ap
     await begin_for_myself(chat)
     await chat.send("Lò Văn Huy")
     await chat.send("0912345678")
-    await chat.press("Có, cùng số")
+    await chat.press("Có, đúng số này")
     await chat.send("son la")
     await chat.send("chieng sin")  # a typo
     assert chat.text.startswith("Có phải một trong các xã/phường này của Sơn La không?")
@@ -211,7 +211,7 @@ async def test_correct_then_withdraw_from_my_registrations(make_app, database_ur
     [reference] = REFERENCE.findall(chat.text)
     await chat.send("hồ sơ của tôi")
     assert f"• {reference} ({MADE_ON}): Lò Văn Huy, Phường Chiềng Sinh." in chat.text
-    await chat.press(f"Xem {reference}")
+    await chat.press(f"Xem hồ sơ {reference}")
     assert "Tình trạng: đã gửi, chờ xã/phường kiểm tra" in chat.text
     await chat.press("Sửa hồ sơ")
     await chat.press("Sửa: Diện hộ")
@@ -219,7 +219,7 @@ async def test_correct_then_withdraw_from_my_registrations(make_app, database_ur
     await chat.press("Gửi")
     assert chat.text.startswith(f"Hồ sơ {reference} đã được sửa.")
     await chat.send("/hoso")
-    await chat.press(f"Xem {reference}")
+    await chat.press(f"Xem hồ sơ {reference}")
     assert f"• {MADE_ON}: đã sửa thông tin" in chat.text
     await chat.press("Rút hồ sơ")
     await chat.press("Có, rút hồ sơ")
@@ -240,13 +240,13 @@ async def test_a_verified_registration_can_no_longer_be_corrected(make_app, data
     await chat.press("Gửi")
     [reference] = REFERENCE.findall(chat.text)
     await chat.send("/hoso")
-    await chat.press(f"Xem {reference}")
+    await chat.press(f"Xem hồ sơ {reference}")
     async with app.runner.sessionmaker() as session, session.begin():
         await session.execute(update(Registration).values(status="verified"))
     await chat.press("Sửa hồ sơ")  # the button from before the commune checked it
     assert chat.text.startswith(f"Hồ sơ {reference} đã được xã/phường kiểm tra")
     await chat.send("/hoso")
-    await chat.press(f"Xem {reference}")
+    await chat.press(f"Xem hồ sơ {reference}")
     assert "Sửa hồ sơ" not in chat.labels and "Rút hồ sơ" in chat.labels
 
 
@@ -278,7 +278,7 @@ async def test_a_form_left_for_a_week_offers_to_go_on(make_app, sqlite_url):
     await chat.send("Lò Văn Huy")
     later = Chat(make_app(sqlite_url, bot_today=date(2026, 12, 12)))
     await later.send("0912345678")
-    assert "Ngày 03/12/2026 anh/chị đã bắt đầu: đăng ký hỗ trợ" in later.text
+    assert "Ngày 03/12/2026 anh/chị đang làm dở: đăng ký hỗ trợ" in later.text
     await later.press("Tiếp tục")
     assert later.text.startswith("Xã/phường liên hệ với hộ qua số di động nào?")
     await later.send("0912345678")

@@ -35,14 +35,14 @@ async def fill(
     assert "Anh/chị có đồng ý không?" in chat.text, chat.text
     await chat.press("Tôi đồng ý")
     await chat.send(name)
-    if "là câu trả lời" in chat.text:
-        await chat.press(f"“{name}” là câu trả lời")
+    if "là câu trả lời ạ?" in chat.text:
+        await chat.press(f"Tôi trả lời “{name}”")
     await chat.send(phone)
-    await chat.press("Có, cùng số")
+    await chat.press("Có, đúng số này")
     await chat.press("Sơn La")
     await chat.send(ward)
     await chat.send(village)
     await chat.press("Hộ nghèo")
     await chat.press("Không biết")
-    await chat.press("Điện thoại bàn phím 4G")
+    await chat.press("Điện thoại phím bấm 4G")
     assert chat.text.startswith("Anh/chị kiểm tra lại:"), chat.text
