@@ -32,6 +32,8 @@ COLUMNS = (
 )
 # Words of notes meant for staff, which must never reach a citizen through `source`.
 _STAFF_WORDS = re.compile(r"§|fact sheet|not confirmed|re-post|todo", re.IGNORECASE)
+# A maker's model code as the catalogue writes it: letters, a dash, then letters and digits.
+MODEL_CODE = re.compile(r"[a-z]{2,4}-[a-z]*\d[a-z0-9]*")
 
 
 class Support(StrEnum):
@@ -53,6 +55,10 @@ class Brand(BaseModel):
     family: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
     ambiguous: tuple[str, ...] = ()
+    # Until this year the brand sold one name in 3G-only and 4G versions under different
+    # model codes (GT-N7100 and GT-N7105), and a spec page covering several codes lists 4G
+    # when only some of them have it.
+    codes_mix_networks_until: int | None = None
 
 
 class DeviceModel(BaseModel):
@@ -72,6 +78,8 @@ class DeviceModel(BaseModel):
     url: str | None = None
     confidence: Confidence
     note: str = ""
+    # Set at load, from the brand: the row's 4G may be true of only some of its model codes.
+    lte_in_some_versions: bool = False
 
     @field_validator("aliases", mode="before")
     @classmethod
@@ -104,6 +112,27 @@ class DeviceModel(BaseModel):
         """ "Nokia 1280"."""
         return f"{self.brand} {self.model}"
 
+    @property
+    def model_codes(self) -> frozenset[str]:
+        """The maker's model codes among the aliases ("gt-n7100", "sm-g530h")."""
+        return frozenset(a for a in self.aliases if MODEL_CODE.fullmatch(a))
+
+
+def mark_mixed_versions(model: DeviceModel, brands: dict[str, Brand]) -> DeviceModel:
+    """`model`, marked when its 4G may belong to only some of its model codes: the brand sold
+    3G-only and 4G versions of one name until `codes_mix_networks_until`, and the row covers
+    several codes of that time (or of an unknown year)."""
+    brand = brands.get(model.brand)
+    until = brand.codes_mix_networks_until if brand is not None else None
+    if (
+        until is None
+        or model.lte is not Support.YES
+        or (model.year is not None and model.year > until)
+        or len(model.model_codes) < 2
+    ):
+        return model
+    return model.model_copy(update={"lte_in_some_versions": True})
+
 
 def find_device_problems(
     path: Path, brands: tuple[Brand, ...] | None = None
@@ -115,7 +144,7 @@ def find_device_problems(
         handle = path.open(encoding="utf-8", newline="")
     except FileNotFoundError:
         return [], [f"{path.name}: file is missing"]
-    known_brands = {b.name for b in brands} if brands is not None else None
+    known_brands = {b.name: b for b in brands} if brands is not None else None
     with handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != COLUMNS:
@@ -142,7 +171,7 @@ def find_device_problems(
                 )
             if known_brands is not None and model.brand not in known_brands:
                 problems.append(f"{path.name} line {line}: brand {model.brand!r} is not in brands")
-            models.append(model)
+            models.append(mark_mixed_versions(model, known_brands or {}))
     return models, problems
 
 

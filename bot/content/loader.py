@@ -62,6 +62,10 @@ REQUIRED_MILESTONES = (
     "network_3g_off",
 )
 VERDICTS = ("2g_only", "no_4g", "4g_no_volte", "4g_volte", "4g", "unknown")
+# The text of a 4G verdict whose 4G only some of the phone's model codes have.
+FOUR_G_SOME_VERSIONS = "4g_some_versions"
+# Every verdict text: the verdicts, and 4G that only some versions of a phone have.
+VERDICT_TEXTS = (*VERDICTS, FOUR_G_SOME_VERSIONS)
 MIN_EXAMPLES = 8
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 URL = re.compile(r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(/[^\s]*)?$")
@@ -429,7 +433,7 @@ def _id_problems(content: Content) -> list[str]:
         problems.append(f"faq.yaml: required topic {missing!r} is missing")
     for missing in sorted(set(REQUIRED_MILESTONES) - set(groups["milestone"])):
         problems.append(f"timeline.yaml: required milestone {missing!r} is missing")
-    for missing in sorted(set(VERDICTS) - set(groups["verdict"])):
+    for missing in sorted(set(VERDICT_TEXTS) - set(groups["verdict"])):
         problems.append(f"verdicts.yaml: the verdict {missing!r} has no texts")
     for topic in content.topics:
         if topic.source is None and topic.id not in UNSOURCED_TOPICS:

@@ -18,7 +18,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from bot.content.devices import DeviceModel, Support
-from bot.content.loader import Confidence
+from bot.content.loader import FOUR_G_SOME_VERSIONS, Confidence
 from bot.services.device_names import (
     NETWORK_TOKENS,
     PHONE_WORDS,
@@ -55,7 +55,10 @@ AFFECTED = frozenset({Verdict.TWO_G_ONLY, Verdict.NO_4G, Verdict.FOUR_G_NO_VOLTE
 
 
 def verdict_for(model: DeviceModel) -> Verdict:
-    """The verdict that a catalogue entry supports, and no more."""
+    """The verdict that a catalogue entry supports, and no more: 4G that only some of the
+    row's model codes have says nothing of VoLTE either."""
+    if model.lte is Support.YES and model.lte_in_some_versions:
+        return Verdict.FOUR_G
     if model.lte is Support.YES:
         return {
             Support.YES: Verdict.FOUR_G_VOLTE,
@@ -500,6 +503,12 @@ class DeviceResult:
     in_catalogue: bool = False
     candidates: tuple[DeviceModel, ...] = ()
     imei_problem: str | None = None
+    lte_in_some_versions: bool = False  # 4G in some of the phone's model codes, maybe not this
+
+    @property
+    def text_id(self) -> str:
+        """Which verdict text tells this result (verdicts.yaml)."""
+        return FOUR_G_SOME_VERSIONS if self.lte_in_some_versions else self.verdict.value
 
     @property
     def name(self) -> str | None:
@@ -522,6 +531,7 @@ class DeviceResult:
             "affected": affected(self.verdict),
             "volte": self.volte,
             "confidence": self.confidence,
+            "lte_in_some_versions": self.lte_in_some_versions,
             "source": self.source,
             "url": self.url,
             "choices": [m.name for m in self.candidates],
@@ -535,7 +545,9 @@ def result_for_model(
     go by a longer form of the name typed ("6600 fold" for "6600"): then never "high"."""
     verdict = verdict_for(model)
     stated = model.confidence.value
-    if hedged and stated == Confidence.HIGH.value:
+    if model.lte_in_some_versions:
+        stated = Confidence.LOW.value
+    elif hedged and stated == Confidence.HIGH.value:
         stated = Confidence.MEDIUM.value
     return DeviceResult(
         query=query,
@@ -550,6 +562,7 @@ def result_for_model(
         source=model.source or None,
         url=model.url,
         in_catalogue=True,
+        lte_in_some_versions=model.lte_in_some_versions,
     )
 
 

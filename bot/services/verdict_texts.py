@@ -23,7 +23,7 @@ def is_sure(result: DeviceResult) -> bool:
 
 def render_verdict(renderer: AnswerRenderer, result: DeviceResult, today: date) -> Answer:
     """The verdict's short answer and details for `today`, with its sources."""
-    text = renderer.content.verdict(result.verdict.value)
+    text = renderer.content.verdict(result.text_id)
     headline = text.headline if is_sure(result) else text.headline_unsure
     first = Localized(vi=f"{headline.vi}\n{text.answer.vi}", en=f"{headline.en}\n{text.answer.en}")
     if result.name and result.source != QUIZ_SOURCE:

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot.content.loader import VERDICTS, Content, Status
+from bot.content.loader import FOUR_G_SOME_VERSIONS, VERDICT_TEXTS, Content, Status
 from bot.core.i18n import use_locale
 from bot.services.answers import AnswerRenderer
 from bot.services.devices import DeviceResult, Verdict
@@ -42,15 +42,17 @@ def rendered_texts(content: Content, today: date) -> list[tuple[str, str, str]]:
     for topic in content.topics:
         answer = renderer.topic(topic, today)
         texts.append((f"topic {topic.id}", answer.first, answer.more or ""))
-    for verdict in VERDICTS:
+    for verdict in VERDICT_TEXTS:
+        some = verdict == FOUR_G_SOME_VERSIONS
         for source, confidence in (
             ("GSMArena", "high"),
             ("GSMArena", "medium"),
             (QUIZ_SOURCE, "low"),
         ):
-            result = DeviceResult(query="", kind="model", valid=True, verdict=Verdict(verdict),
+            result = DeviceResult(query="", kind="model", valid=True,
+                                  verdict=Verdict.FOUR_G if some else Verdict(verdict),
                                   brand="Nokia", model="1280", confidence=confidence,
-                                  source=source)  # fmt: skip
+                                  source=source, lte_in_some_versions=some)  # fmt: skip
             answer = render_verdict(renderer, result, today)
             texts.append((f"verdict {verdict} ({source})", answer.first, answer.more or ""))
     return texts

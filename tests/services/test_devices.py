@@ -166,6 +166,30 @@ def test_gt_i9300_and_gt_i9305_are_different_phones(catalogue):
     assert verdict_for(s3) is Verdict.NO_4G and s3_lte.lte is Support.YES
 
 
+@pytest.mark.parametrize("typed", ["GT-N7100", "SM-G530H", "sm-n900 note 3", "galaxy note 2"])
+def test_4g_of_a_page_covering_3g_and_4g_codes_is_never_told_as_sure(catalogue, typed):
+    """GSMArena lists 4G on the Galaxy Note II page, but GT-N7100 is the 3G version and
+    GT-N7105 the 4G one: the owner hears that some versions have 4G, and how to check."""
+    result = catalogue.check_model(typed)
+    assert result is not None and result.lte_in_some_versions, typed
+    assert (result.verdict, result.confidence, result.text_id) == (
+        Verdict.FOUR_G,
+        "low",
+        "4g_some_versions",
+    )
+
+
+def test_only_rows_of_several_codes_of_a_mixed_time_are_marked(catalogue):
+    marked = {m.name for m in catalogue.models if m.lte_in_some_versions}
+    assert "Samsung Galaxy Note II N7100" in marked
+    assert "Samsung Galaxy S20" not in marked  # 2020: every code has 4G
+    assert not any(m.brand != "Samsung" for m in catalogue.models if m.lte_in_some_versions)
+    for model in catalogue.models:
+        if model.lte_in_some_versions:
+            assert model.lte is Support.YES and len(model.model_codes) >= 2
+            assert model.year is None or model.year <= 2016
+
+
 @pytest.mark.parametrize(
     ("typed", "brand"),
     [
