@@ -268,7 +268,8 @@ def test_bot_device_json_on_a_fresh_install(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
     fields = {"query", "kind", "valid", "tac", "brand", "model", "in_catalogue", "verdict",
-              "affected", "volte", "confidence", "source", "url", "choices"}  # fmt: skip
+              "affected", "volte", "confidence", "lte_in_some_versions", "source", "url",
+              "choices"}  # fmt: skip
     assert all(set(row) == fields for row in rows)
     assert (rows[0]["kind"], rows[0]["valid"], rows[0]["verdict"]) == ("imei", True, "2g_only")
     assert rows[0]["affected"] is True
