@@ -44,6 +44,7 @@ class App:
     faq: FaqService
     catalogue: DeviceCatalogue
     tacs: PackagedTacTable
+    places: Places
     runner: TurnRunner
 
     async def aclose(self) -> None:
@@ -65,6 +66,7 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
     )
     catalogue = build_catalogue(settings.content_dir)
     tacs = PackagedTacTable(settings.content_dir / "tac.csv")
+    places = Places()
     runner = TurnRunner(
         sessionmaker=make_sessionmaker(engine),
         router=router or build_router(),
@@ -72,8 +74,9 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
             faq=faq,
             catalogue=catalogue,
             tacs=tacs,
-            places=Places(),
+            places=places,
             default_province_code=settings.default_province_code,
+            export_dir=settings.export_dir,
         ),
         clock=clock,
         config=RunnerConfig(
@@ -93,6 +96,7 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
         faq=faq,
         catalogue=catalogue,
         tacs=tacs,
+        places=places,
         runner=runner,
     )
 

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import date
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from db.session import DEFAULT_POSTGRES_TURNS, POSTGRES_POOL
+from db.session import ASYNC_DRIVERS, DEFAULT_POSTGRES_TURNS, POSTGRES_POOL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES = ("vi", "en")
+DATABASE_URL_FORMS = "use sqlite:///path.db or postgresql://user@host/db"
+# Webhook secrets: Telegram allows 1-256 characters of A-Z a-z 0-9 _ - (Bot API, setWebhook);
+# Zalo requires 8-256 and documents no character set, so the same one is used.
+SECRET_CHARACTERS = "A-Z, a-z, 0-9, _ and -"
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+ZALO_SECRET = re.compile(r"[A-Za-z0-9_-]{8,256}")
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@/\s]*@")
 
 
 class Settings(BaseSettings):
     """Every setting of the bot; see README.md, "Configuration"."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_ignore_empty=True, extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,
+        hide_input_in_errors=True,  # a traceback never shows a token or a secret
     )
 
     database_url: str = Field(
@@ -68,7 +85,9 @@ class Settings(BaseSettings):
         description="Public HTTPS URL of /telegram/webhook; when set, webhook mode, else polling.",
     )
     telegram_webhook_secret: SecretStr | None = Field(
-        default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token."
+        default=None,
+        description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1-256 chars of "
+        "A-Z a-z 0-9 _ -).",
     )
     zalo_bot_token: SecretStr | None = Field(default=None, description="Zalo Bot token.")
     zalo_base_url: str = Field(
@@ -79,10 +98,13 @@ class Settings(BaseSettings):
         description="Public HTTPS URL of /zalo/webhook; when set, webhook mode, else polling.",
     )
     zalo_webhook_secret: SecretStr | None = Field(
-        default=None, description="Secret Zalo sends in X-Bot-Api-Secret-Token (8-256 chars)."
+        default=None,
+        description="Secret Zalo sends in X-Bot-Api-Secret-Token (8-256 chars of A-Z a-z 0-9 _ -).",
     )
     http_host: str = Field(default="127.0.0.1", description="Address of the HTTP server.")
-    http_port: int = Field(default=8080, description="Port of the HTTP server.")
+    http_port: int = Field(
+        default=8080, ge=0, le=65535, description="Port of the HTTP server (0: any free one)."
+    )
     http_docs: bool = Field(
         default=False, description="Serve the interactive API docs at /docs (off in production)."
     )
@@ -125,6 +147,11 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=7, ge=1, description="Handled updates and sent messages are deleted after this."
     )
+    export_dir: Path = Field(
+        default=Path("var/exports"),
+        description="Where exports made from the chat are written before they are sent (they "
+        "hold personal data: readable by the bot's user only, deleted after a day).",
+    )
     default_province_code: int = Field(
         default=14,
         description="Province offered first in the registration form (official code; 14 is "
@@ -135,10 +162,115 @@ class Settings(BaseSettings):
     @classmethod
     def _known_locale(cls, value: str) -> str:
         if value not in SUPPORTED_LOCALES:
-            raise ValueError(f"default_locale must be one of {SUPPORTED_LOCALES}")
+            raise ValueError(f'"{value}" is not a language of the bot; use vi or en')
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        try:
+            backend = make_url(value.replace("postgres://", "postgresql://", 1)).get_backend_name()
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                f'"{redact_url(value)}" is not a database URL; {DATABASE_URL_FORMS}'
+            ) from None
+        if backend not in ASYNC_DRIVERS:
+            raise ValueError(f'"{redact_url(value)}" is not supported; {DATABASE_URL_FORMS}')
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.upper() not in logging.getLevelNamesMapping():
+            raise ValueError(
+                f'"{value}" is not a log level; use DEBUG, INFO, WARNING, ERROR or CRITICAL'
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f'"{value}" is not a time zone; use e.g. Asia/Ho_Chi_Minh') from None
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TELEGRAM_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                f"must be 1 to 256 characters of {SECRET_CHARACTERS} (Telegram's rule); "
+                "the value is not shown"
+            )
+        return value
+
+    @field_validator("zalo_webhook_secret")
+    @classmethod
+    def _zalo_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not ZALO_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                f"must be 8 to 256 characters of {SECRET_CHARACTERS} (Zalo's rule); "
+                "the value is not shown"
+            )
         return value
 
     @property
     def has_channel_token(self) -> bool:
         """True when at least one real messaging channel is configured."""
         return bool(self.telegram_bot_token or self.zalo_bot_token)
+
+    def secret_values(self) -> list[str]:
+        """The tokens and secrets set, to be masked wherever text is shown or logged."""
+        secrets = (
+            self.telegram_bot_token,
+            self.telegram_webhook_secret,
+            self.zalo_bot_token,
+            self.zalo_webhook_secret,
+        )
+        return [secret.get_secret_value() for secret in secrets if secret is not None]
+
+
+def redact_url(url: str) -> str:
+    """A database URL with its password hidden (also when the URL cannot be parsed)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _PASSWORD_IN_URL.sub(r"\1***@", url)
+
+
+def setting_errors(error: ValidationError) -> list[str]:
+    """One line per setting that failed validation, named by its environment variable; the
+    values of tokens and secrets are never shown."""
+    lines: dict[str, str] = {}
+    for problem in error.errors(include_url=False):
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        name = field.upper() or "settings"
+        if name not in lines:
+            lines[name] = f"{name}: {_explain(problem, secret=_is_secret(field))}"
+    return list(lines.values())
+
+
+_EXPECTED = {
+    "date": "is not a date; use YYYY-MM-DD",
+    "int": "is not a whole number",
+    "float": "is not a number",
+    "bool": "is not true or false",
+}
+
+
+def _explain(problem: Any, *, secret: bool) -> str:
+    kind, message = str(problem["type"]), str(problem["msg"])
+    if kind == "value_error":  # our validators: the message is written for the operator
+        return message.removeprefix("Value error, ")
+    shown = "the value" if secret else f'"{problem["input"]}"'
+    for prefix, expected in _EXPECTED.items():
+        if kind.startswith(prefix):
+            return f"{shown} {expected}"
+    return f"{shown} is not valid: {message[:1].lower()}{message[1:]}"
+
+
+def _is_secret(field: str) -> bool:
+    info = Settings.model_fields.get(field)
+    return info is None or "SecretStr" in str(info.annotation)

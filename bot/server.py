@@ -10,22 +10,26 @@ database for the next start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import signal
+import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 
 import httpx
 import uvicorn
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
 from bot.app import App, Runtime, build_app, build_runtime
 from bot.channels.base import pause
-from bot.channels.zalo import ZaloApiError
+from bot.channels.telegram import TelegramTokenRejected
+from bot.channels.zalo import ZaloApiError, ZaloTokenRejected
 from bot.config import Settings
 from bot.metrics import Metrics
-from bot.services.retention import prune_handled
+from bot.services.retention import prune_exports, prune_handled
 from bot.web import create_web_app
 
 log = logging.getLogger(__name__)
@@ -34,8 +38,26 @@ HOUSEKEEPING_SECONDS = 3600.0
 MAX_RESTART_BACKOFF = 60.0
 
 
+# A platform refused the bot token: no retry helps until the setting is corrected.
+TOKEN_REJECTED = (TelegramTokenRejected, ZaloTokenRejected)
+TOKEN_HELP = {
+    "TELEGRAM_BOT_TOKEN": "check it with @BotFather",
+    "ZALO_BOT_TOKEN": "check it in Zalo Bot Manager",
+}
+TOKEN_REJECTED_STATE = "token rejected"
+
+
 class StartupError(Exception):
-    """`bot run` could not start: a setting is missing or a platform cannot be reached."""
+    """`bot run` could not start: a setting is missing or wrong, or a platform cannot be
+    reached. Its text is one line that names the setting and never holds a token."""
+
+
+def token_rejected(error: TelegramTokenRejected | ZaloTokenRejected) -> str:
+    """One line naming the token's setting and what to do."""
+    return (
+        f"{error.setting}: {error.platform} rejected the token ({error}); "
+        f"{TOKEN_HELP[error.setting]}"
+    )
 
 
 def check_webhook_settings(settings: Settings) -> None:
@@ -66,6 +88,17 @@ class LoopSupervisor:
             except asyncio.CancelledError:
                 self.states[name] = "stopped"
                 raise
+            except TOKEN_REJECTED as error:
+                # Not a crash (no traceback), and no retry helps soon: /healthz says 503.
+                log.error(
+                    "%s stopped: %s; /healthz reports it; trying again in %.0f s",
+                    name,
+                    token_rejected(error),
+                    MAX_RESTART_BACKOFF,
+                )
+                self.states[name] = TOKEN_REJECTED_STATE
+                await pause(stop, MAX_RESTART_BACKOFF)
+                continue
             except Exception as error:
                 reason = f"{type(error).__name__}: {error}"[:200]
                 log.exception("%s stopped (%s); restarting in %.0f s", name, reason, backoff)
@@ -83,23 +116,55 @@ class LoopSupervisor:
 
 
 async def start_channels(runtime: Runtime, settings: Settings, loops: LoopSupervisor) -> None:
-    """getMe / setWebhook; polling loops are started by `serve`."""
+    """getMe / setWebhook; polling loops are started by `serve`. Raises StartupError."""
     if runtime.telegram is not None:
-        await runtime.telegram.start()
+        with _starting("TELEGRAM", settings.telegram_base_url):
+            await runtime.telegram.start()
         if settings.telegram_webhook_url:
             secret = settings.telegram_webhook_secret
             assert secret is not None  # check_webhook_settings
-            await runtime.telegram.set_webhook(
-                settings.telegram_webhook_url, secret.get_secret_value()
-            )
+            with _starting("TELEGRAM", settings.telegram_base_url, webhook=True):
+                await runtime.telegram.set_webhook(
+                    settings.telegram_webhook_url, secret.get_secret_value()
+                )
             loops.states["telegram"] = "webhook"
             log.warning("Telegram: webhook mode (%s)", settings.telegram_webhook_url)
-    if runtime.zalo is not None and settings.zalo_webhook_url:
-        secret = settings.zalo_webhook_secret
-        assert secret is not None  # check_webhook_settings
-        await runtime.zalo.set_webhook(settings.zalo_webhook_url, secret.get_secret_value())
-        loops.states["zalo"] = "webhook"
-        log.warning("Zalo: webhook mode (%s)", settings.zalo_webhook_url)
+    if runtime.zalo is not None:
+        with _starting("ZALO", settings.zalo_base_url):
+            await runtime.zalo.start()
+        if settings.zalo_webhook_url:
+            secret = settings.zalo_webhook_secret
+            assert secret is not None  # check_webhook_settings
+            with _starting("ZALO", settings.zalo_base_url, webhook=True):
+                await runtime.zalo.set_webhook(settings.zalo_webhook_url, secret.get_secret_value())
+            loops.states["zalo"] = "webhook"
+            log.warning("Zalo: webhook mode (%s)", settings.zalo_webhook_url)
+
+
+@contextlib.contextmanager
+def _starting(prefix: str, base_url: str, *, webhook: bool = False) -> Iterator[None]:
+    """Turn a platform's refusal or silence at start into a StartupError naming the setting
+    (PREFIX_BOT_TOKEN, PREFIX_WEBHOOK_URL or PREFIX_BASE_URL)."""
+    try:
+        yield
+    except TOKEN_REJECTED as error:
+        raise StartupError(token_rejected(error)) from None
+    except (NetworkError, httpx.HTTPError) as error:  # PTB's NetworkError includes TimedOut
+        raise StartupError(
+            f"{prefix}_BASE_URL: Could not reach the messaging platform at {base_url}: "
+            f"{_first_line(error)}"
+        ) from None
+    except (TelegramError, ZaloApiError) as error:
+        setting = f"{prefix}_WEBHOOK_URL" if webhook else f"{prefix}_BASE_URL"
+        platform = prefix.capitalize()
+        raise StartupError(
+            f"{setting}: {platform} refused the request: {_first_line(error)}"
+        ) from None
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def polling_loops(
@@ -116,12 +181,14 @@ def polling_loops(
 
 
 async def housekeeping(app: App, stop: asyncio.Event) -> None:
-    """Prune handled updates and sent messages past the retention period, hourly."""
+    """Prune handled updates and sent messages past the retention period, and chat exports
+    older than a day, hourly."""
     while not stop.is_set():
         try:
             pruned = await prune_handled(
                 app.runner.sessionmaker, older_than=timedelta(days=app.settings.retention_days)
             )
+            pruned["exports"] = prune_exports(app.settings.export_dir)
             if any(pruned.values()):
                 log.warning("Housekeeping: deleted %s", pruned)
         except Exception:
@@ -135,6 +202,35 @@ async def serve(settings: Settings) -> None:
     Raises StartupError, having released everything, when it cannot start.
     """
     check_webhook_settings(settings)
+    sockets = listen(settings.http_host, settings.http_port)
+    try:
+        await _run(settings, sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def listen(host: str, port: int) -> list[socket.socket]:
+    """The HTTP server's sockets, bound before anything else starts (as uvicorn would: every
+    address `host` resolves to); StartupError naming HTTP_HOST/HTTP_PORT when they cannot be."""
+    sockets: list[socket.socket] = []
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        for family, _type, _proto, _name, address in dict.fromkeys(found):
+            sockets.append(socket.create_server(address, family=family))
+    except OSError as error:
+        for sock in sockets:
+            sock.close()
+        plain = error.errno and not isinstance(error, socket.gaierror)  # strerror adds more
+        reason = os.strerror(error.errno) if plain else (error.strerror or str(error))
+        raise StartupError(
+            f"HTTP_HOST/HTTP_PORT: cannot listen on {host}:{port}: {reason}"
+        ) from None
+    return sockets
+
+
+async def _run(settings: Settings, sockets: list[socket.socket]) -> None:
+    """`serve` on the HTTP server's bound sockets."""
     app = build_app(settings)
     metrics = Metrics()
     runtime = build_runtime(app, metrics)
@@ -164,12 +260,12 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         await start_channels(runtime, settings, loops)
-    except (TelegramError, ZaloApiError, httpx.HTTPError) as error:
+    except StartupError:
         await runtime.aclose()
         await app.aclose()
-        raise StartupError(f"Could not reach the messaging platform: {error}") from error
+        raise
 
-    intake = [asyncio.create_task(server.serve(), name="http")]
+    intake = [asyncio.create_task(server.serve(sockets=sockets), name="http")]
     intake += [
         asyncio.create_task(loops.supervise(name, run, stop), name=name)
         for name, run in polling_loops(runtime, settings, stop).items()

@@ -134,7 +134,8 @@ def create_web_app(
 
     @web.get("/healthz")
     async def healthz() -> JSONResponse:
-        body: dict[str, Any] = {"status": "ok", "database": "ok", "channels": dict(loops)}
+        channels = dict(loops)  # one snapshot: the states may change during the awaits
+        body: dict[str, Any] = {"status": "ok", "database": "ok", "channels": channels}
         try:
             async with app.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -143,7 +144,7 @@ def create_web_app(
             log.exception("Health check: database unreachable")
             body.update(status="error", database="unreachable")
             return JSONResponse(body, status_code=503)
-        if any(state not in HEALTHY_LOOP_STATES for state in loops.values()):
+        if any(state not in HEALTHY_LOOP_STATES for state in channels.values()):
             body["status"] = "degraded"
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, func, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigId
@@ -30,13 +30,56 @@ class User(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     display_name: Mapped[str | None] = mapped_column(String(128))
     locale: Mapped[str] = mapped_column(String(8))
-    is_staff: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The staff member this chat account belongs to (one person may have several accounts).
+    staff_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
+    )
     # Where the platform takes messages to this person (Telegram chat id, Zalo chat id).
     address: Mapped[str | None] = mapped_column(String(128))
     # Set when a send was refused because the person blocked the bot; cleared when they write.
     unreachable_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class StaffMember(Base):
+    """A person who works on the campaign: a role and the area it covers. Reached through
+    one or more chat accounts (`users.staff_id`). Removed members keep their row (history
+    and the audit log name them) with `removed_at` set and no accounts."""
+
+    __tablename__ = "staff_members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))  # admin | officer | viewer
+    province_code: Mapped[int | None]
+    ward_code: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    removed_at: Mapped[datetime | None]
+
+
+class StaffInvite(Base):
+    """A one-time code that makes whoever sends it (`/staff CODE`) a staff member with this
+    role and scope. Only the code's hash is stored; it expires and is used once."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set when the code links another chat account to an existing member ("/lienket").
+    member_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff_members.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    province_code: Mapped[int | None]
+    ward_code: Mapped[int | None]
+    created_by: Mapped[str] = mapped_column(String(64))  # "cli" or "staff:<id>"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
 
 
 class Conversation(Base):
@@ -172,7 +215,7 @@ class OutboxMessage(Base):
         BigId, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     dedup_key: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))  # reply (later: status, broadcast, relay)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | status (later: broadcast, relay)
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # pending | sending | sent | blocked | failed | unknown
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -232,6 +275,8 @@ class Registration(Base):
     registrant: Mapped[str] = mapped_column(String(16))  # self | relative | official
     relation: Mapped[str | None] = mapped_column(String(16))
     head_name: Mapped[str] = mapped_column(String(120))
+    # The name folded (lower case, no tone marks), for staff searches typed without marks.
+    head_name_key: Mapped[str] = mapped_column(String(120), default="", server_default="")
     contact_phone: Mapped[str] = mapped_column(String(20))
     old_phone: Mapped[str | None] = mapped_column(String(20))
     province_code: Mapped[int]
@@ -262,6 +307,9 @@ class RegistrationEvent(Base):
         BigId, ForeignKey("users.id", ondelete="SET NULL")
     )
     actor_kind: Mapped[str] = mapped_column(String(16))  # citizen | staff
+    actor_staff_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(String(500))
@@ -275,7 +323,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))  # "cli", "staff:<id>", "citizen"
     action: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

@@ -11,8 +11,9 @@ from rich.markup import escape
 from rich.prompt import Prompt
 
 from bot.channels.base import numbered_options, render_plain
-from bot.core.messages import Incoming, Reply
+from bot.core.messages import Incoming, Reply, reply_from_body
 from bot.core.runner import TurnRunner
+from db.repositories.outbox import OutboxRepository
 
 CHANNEL = "console"
 EXIT_WORDS = {"/exit", "/quit", "exit", "quit"}
@@ -35,12 +36,25 @@ class ConsoleChannel:
         self.console = Console(file=stdout, highlight=False, soft_wrap=True)
 
     async def say(self, text: str) -> list[Reply]:
-        """Send one user message through the core and print the replies."""
+        """Send one user message through the core and print the replies, then what else
+        waits for this user in the outbox."""
         replies = await self.runner.handle(
             Incoming(channel=CHANNEL, user_id=self.user_id, text=text)
         )
         self.show(replies)
+        await self.deliver_waiting()
         return replies
+
+    async def deliver_waiting(self) -> list[Reply]:
+        """Show the messages queued for this user by others (a status change made by staff):
+        the console is their channel, so it sends them, once."""
+        async with self.runner.sessionmaker() as session, session.begin():
+            bodies = await OutboxRepository(session).take_pending(
+                channel=CHANNEL, address=self.user_id
+            )
+        waiting = [reply_from_body(body) for body in bodies]
+        self.show(waiting)
+        return waiting
 
     def show(self, replies: Iterable[Reply]) -> None:
         """Print replies: coloured in a terminal, plain text otherwise."""
@@ -58,6 +72,8 @@ class ConsoleChannel:
         """Chat until end of input (or /exit in a terminal)."""
         if first_message and self.interactive:
             await self.say(first_message)
+        else:
+            await self.deliver_waiting()
         while True:
             line = self._read_line()
             if line is None:

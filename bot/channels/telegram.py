@@ -23,7 +23,14 @@ from telegram import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import Parsed, Rejected, SendOutcome, pause, split_text
@@ -177,6 +184,20 @@ class TelegramApiError(Exception):
     """getUpdates answered with something other than a list of updates."""
 
 
+class TelegramTokenRejected(Exception):
+    """Telegram refused the bot token (401, or 404 for a malformed one): retrying cannot help
+    until TELEGRAM_BOT_TOKEN is corrected. Its text never contains the token."""
+
+    setting = "TELEGRAM_BOT_TOKEN"
+    platform = "Telegram"
+
+
+def _rejected(method: str, error: InvalidToken, token: str) -> TelegramTokenRejected:
+    """PTB's InvalidToken says which token was rejected; ours says which call refused it."""
+    answer = str(error.__cause__ or error).replace(token, "***")
+    return TelegramTokenRejected(f"{method}: {answer}")
+
+
 class TelegramChannel:
     """Sends with PTB's Bot; fetches updates with its own loop; stores them via `Intake`."""
 
@@ -198,14 +219,18 @@ class TelegramChannel:
             write_timeout=timeout,
         )
         self._request = request
+        self._token = token
         self.bot = Bot(token, base_url=base_url, request=request)
         self._updates_url = f"{base_url}{token}/getUpdates"
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), transport=transport)
         self._acks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """getMe (fails fast on a wrong token or an unreachable API)."""
-        await self.bot.initialize()
+        """getMe (fails fast on a wrong token, TelegramTokenRejected, or an unreachable API)."""
+        try:
+            await self.bot.initialize()
+        except InvalidToken as error:
+            raise _rejected("getMe", error, self._token) from None
 
     async def aclose(self) -> None:
         """Close both HTTP clients."""
@@ -257,12 +282,19 @@ class TelegramChannel:
 
     async def set_webhook(self, url: str, secret: str) -> None:
         """Have Telegram POST updates to `url` with the secret header."""
-        await self.bot.set_webhook(url, secret_token=secret)
+        try:
+            await self.bot.set_webhook(url, secret_token=secret)
+        except InvalidToken as error:
+            raise _rejected("setWebhook", error, self._token) from None
 
     async def poll(self, intake: Intake, stop: asyncio.Event, *, timeout: int = 20) -> None:
         """Long-poll until `stop` is set. A batch is stored before the next getUpdates
-        confirms it (offset); a full backlog pauses fetching."""
-        await self.bot.delete_webhook()
+        confirms it (offset); a full backlog pauses fetching. A refused token ends the loop
+        with TelegramTokenRejected (the supervisor reports it)."""
+        try:
+            await self.bot.delete_webhook()
+        except InvalidToken as error:
+            raise _rejected("deleteWebhook", error, self._token) from None
         offset: int | None = None
         while not stop.is_set():
             if await intake.backlog_full():
@@ -291,6 +323,8 @@ class TelegramChannel:
             raise TelegramApiError(f"getUpdates: HTTP {response.status_code}, not JSON") from error
         if not isinstance(body, dict) or body.get("ok") is not True:
             description = body.get("description") if isinstance(body, dict) else None
+            if response.status_code == 401:
+                raise TelegramTokenRejected(f"getUpdates: {description or 'Unauthorized'}")
             raise TelegramApiError(f"getUpdates: HTTP {response.status_code} {description}")
         result = body.get("result")
         if not isinstance(result, list):

@@ -50,6 +50,22 @@ class ZaloApiError(Exception):
         self.description = description
 
 
+class ZaloTokenRejected(ZaloApiError):
+    """Zalo refused the bot token (401; 403 to a call that carries nothing but the token):
+    retrying cannot help until ZALO_BOT_TOKEN is corrected."""
+
+    setting = "ZALO_BOT_TOKEN"
+    platform = "Zalo"
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.status})"
+
+
+# Methods whose only credential is the token: a 403 to them refuses the token (a 403 to
+# sendMessage means the person blocked the bot).
+TOKEN_ONLY_METHODS = ("getMe", "getUpdates", "deleteWebhook")
+
+
 class ZaloClient:
     """The few Bot API methods we use. The token is in the URL path: never log URLs."""
 
@@ -77,8 +93,16 @@ class ZaloClient:
         if response.status_code != 200 or not body.get("ok"):
             description = str(body.get("description") or response.reason_phrase)
             code = body.get("error_code")
-            raise ZaloApiError(code if type(code) is int else response.status_code, description)
+            status = code if type(code) is int else response.status_code
+            refused = {status, response.status_code}
+            if 401 in refused or (403 in refused and method in TOKEN_ONLY_METHODS):
+                raise ZaloTokenRejected(status, f"{method}: {description}")
+            raise ZaloApiError(status, description)
         return body.get("result")
+
+    async def get_me(self) -> Any:
+        """The bot's account (fails fast on a refused token or an unreachable API)."""
+        return await self.call("getMe")
 
     async def get_update(self, timeout: int = 30) -> dict[str, Any] | None:
         """One update, or None when the long poll ended empty (HTTP 408)."""
@@ -199,6 +223,11 @@ class ZaloChannel:
             delivered += 1
         return SendOutcome("delivered", delivered)
 
+    async def start(self) -> None:
+        """getMe: a refused token (ZaloTokenRejected) or an unreachable API stops `bot run`
+        at start rather than in a loop that retries forever."""
+        await self.client.get_me()
+
     async def set_webhook(self, url: str, secret: str) -> None:
         """Have Zalo POST updates to `url` with the secret header."""
         await self.client.set_webhook(url, secret)
@@ -209,9 +238,12 @@ class ZaloChannel:
 
     async def poll(self, intake: Intake, stop: asyncio.Event, *, timeout: int = 30) -> None:
         """Long-poll until `stop` is set; each update is stored before the next poll.
-        Zalo confirms nothing: an update handed out just before a crash may be lost."""
+        Zalo confirms nothing: an update handed out just before a crash may be lost.
+        A refused token ends the loop with ZaloTokenRejected (the supervisor reports it)."""
         try:
             await self.client.delete_webhook()
+        except ZaloTokenRejected:
+            raise
         except (ZaloApiError, httpx.HTTPError):
             log.info("No Zalo webhook to delete")
         while not stop.is_set():

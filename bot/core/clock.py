@@ -18,10 +18,14 @@ class Clock:
         """The current time in UTC."""
         return datetime.now(UTC)
 
-    def local_date(self, moment: datetime) -> date:
-        """The users' local date of a stored moment (a naive one, as SQLite returns, is UTC)."""
+    def local_moment(self, moment: datetime) -> datetime:
+        """A stored moment in the users' time zone (a naive one, as SQLite returns, is UTC)."""
         aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-        return aware.astimezone(ZoneInfo(self.timezone)).date()
+        return aware.astimezone(ZoneInfo(self.timezone))
+
+    def local_date(self, moment: datetime) -> date:
+        """The users' local date of a stored moment."""
+        return self.local_moment(moment).date()
 
     def today(self) -> date:
         """Today's date in the users' time zone (or the pinned date)."""

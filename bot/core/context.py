@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.core.access import StaffIdentity
 from bot.core.i18n import _current_locale
 from bot.core.messages import Button, Incoming, Reply
 
@@ -21,8 +22,8 @@ class UserInfo:
     channel: str
     external_id: str
     locale: str
-    is_staff: bool
     display_name: str | None
+    staff: StaffIdentity | None = None  # the staff member behind this account, if any
 
 
 @dataclass(slots=True)

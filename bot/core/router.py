@@ -39,6 +39,40 @@ class Route:
     args: str = ""
 
 
+class GuardedRoutes:
+    """Routes that answer only users who hold `group` (staff routes): registered through
+    this object, they are hidden from everyone else, who get exactly what an unknown
+    command, an old button or plain text gets. Handlers never check roles themselves."""
+
+    def __init__(self, router: Router, group: str) -> None:
+        self._router = router
+        self._group = group
+
+    def command(self, name: str, handler: Handler) -> None:
+        """`/name`, for holders of the group only."""
+        self._router.command(name, handler)
+        self._router.guards[("command", name.lower().lstrip("/"))] = self._group
+
+    def payload(self, prefix: str, handler: Handler) -> None:
+        """Button payloads `prefix:…`, for holders of the group only."""
+        self._router.payload(prefix, handler)
+        self._router.guards[("payload", prefix)] = self._group
+
+    def state(self, name: str, handler: Handler, **options: Any) -> None:
+        """A state only holders of the group can be in (anyone else is taken out of it)."""
+        self._router.state(name, handler, **options)
+        self._router.guards[("state", name)] = self._group
+
+    def guard_state(self, name: str) -> None:
+        """Guard a state registered elsewhere (a form's)."""
+        self._router.guards[("state", name)] = self._group
+
+    def word(self, text: str, handler: Handler) -> None:
+        """A message that is exactly `text`, for holders of the group only."""
+        self._router.word(text, handler)
+        self._router.guards[("word", fold(text))] = self._group
+
+
 @dataclass(slots=True)
 class Router:
     """Maps what the user sent to a handler. Filled by each handler module's `register`."""
@@ -58,6 +92,17 @@ class Router:
     on_stale_payload: Handler | None = None
     on_bad_number: Handler | None = None
     on_back: Handler | None = None
+    # (kind, key) → the group a user must hold for that route ("command", "dangky").
+    guards: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def guarded(self, group: str) -> GuardedRoutes:
+        """Register routes that only holders of `group` reach."""
+        return GuardedRoutes(self, group)
+
+    def allows(self, kind: str, key: str | None, groups: frozenset[str]) -> bool:
+        """Whether a user holding `groups` may reach the route `kind`/`key`."""
+        needed = self.guards.get((kind, key)) if key is not None else None
+        return needed is None or needed in groups
 
     def command(self, name: str, handler: Handler) -> None:
         """Route `/name` (case-insensitive) to `handler`."""
@@ -117,16 +162,22 @@ class Router:
         payload: str | None,
         state: str | None,
         data: Mapping[str, Any] | None = None,
+        groups: frozenset[str] = frozenset(),
     ) -> Route:
-        """Choose the route for one message (`data`: the state's data, for its tests)."""
+        """Choose the route for one message (`data`: the state's data, for its tests;
+        `groups`: the guarded groups the user holds; a state of another group must have
+        been left before, see `allows`)."""
         if payload is not None:
-            handler = self.payloads.get(payload.split(":", 1)[0])
-            if handler is not None:
+            prefix = payload.split(":", 1)[0]
+            handler = self.payloads.get(prefix)
+            if handler is not None and self.allows("payload", prefix, groups):
                 return Route(handler, payload.partition(":")[2])
             return Route(self._required(self.on_stale_payload), payload)
         if not text:
             return Route(self._required(self.on_empty))
         word_handler = self.marked_words.get(_marked(text)) or self.words.get(fold(text))
+        if word_handler is not None and not self.allows("word", fold(text), groups):
+            word_handler = None
         if word_handler is not None:
             guard = self.word_guards.get(state) if state is not None else None
             if guard is not None and guard.applies(data or {}, text):
@@ -140,7 +191,7 @@ class Router:
             name, _, args = text[1:].partition(" ")
             name = name.split("@", 1)[0].lower()
             handler = self.commands.get(name)
-            if handler is not None:
+            if handler is not None and self.allows("command", name, groups):
                 return Route(handler, args.strip())
             return Route(self._required(self.on_unknown_command), name)
         if state is not None and state in self.states:

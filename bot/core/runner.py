@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.access import StaffIdentity, groups_of, identity_of
 from bot.core.clock import Clock
 from bot.core.context import TurnContext, UserInfo
 from bot.core.i18n import _, use_locale
@@ -25,6 +26,7 @@ from db.repositories.conversations import ConversationRepository
 from db.repositories.inbox import InboxRepository
 from db.repositories.outbox import NewMessage, OutboxRepository
 from db.repositories.personal_data import forget_update, is_erased
+from db.repositories.staff import StaffRepository
 from db.repositories.users import UserRepository
 from db.session import DEFAULT_POSTGRES_TURNS
 
@@ -279,8 +281,8 @@ class TurnRunner:
                     channel=user.channel,
                     external_id=user.external_id,
                     locale=user.locale,
-                    is_staff=user.is_staff,
                     display_name=user.display_name,
+                    staff=await self._staff_identity(session, user),
                 ),
                 services=self._services_factory(session, self._clock),
                 today=self._clock.today(),
@@ -297,6 +299,14 @@ class TurnRunner:
             self._save_state(ctx, conversation)
         return user, ctx.replies
 
+    @staticmethod
+    async def _staff_identity(session: AsyncSession, user: User) -> StaffIdentity | None:
+        """The staff member behind the account (none for citizens: no query)."""
+        if user.staff_id is None:
+            return None
+        member = await StaffRepository(session).member(user.staff_id)
+        return identity_of(member) if member is not None else None
+
     async def _dispatch(
         self, ctx: TurnContext, incoming: Incoming, conversation: Conversation
     ) -> None:
@@ -311,11 +321,16 @@ class TurnRunner:
             )
         ctx.text = text
         ctx.offered = tuple(Button(str(label), str(p)) for label, p in conversation.choices or [])
+        groups = frozenset(groups_of(ctx.user.staff))
+        if not self._router.allows("state", ctx.state, groups):  # no longer staff: leave
+            ctx.finish()
         numbers = not self._router.reads_numbers(ctx.state, ctx.data)
         payload = incoming.payload or self._choice_payload(
             text, conversation.choices or [], numbers=numbers
         )
-        route = self._router.resolve(text=text, payload=payload, state=ctx.state, data=ctx.data)
+        route = self._router.resolve(
+            text=text, payload=payload, state=ctx.state, data=ctx.data, groups=groups
+        )
         ctx.args = route.args
         await route.handler(ctx)
         if not any(reply.text for reply in ctx.replies):

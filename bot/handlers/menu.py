@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from bot.core.context import TurnContext
 from bot.core.i18n import _
+from bot.core.messages import Button
 from bot.core.router import Handler, Router
 from bot.handlers import device, faq, my_data, registration
 from bot.handlers.buttons import MENU, main_menu_buttons
 from bot.handlers.common import reply_stale
+from bot.handlers.staff.common import home_button
+
+
+def _menu(ctx: TurnContext) -> list[Button]:
+    """The main menu, with the way to staff work for staff members."""
+    buttons = main_menu_buttons()
+    if ctx.user.staff is not None:
+        buttons.insert(0, home_button())
+    return buttons
 
 
 async def cmd_start(ctx: TurnContext) -> None:
@@ -21,13 +31,13 @@ async def cmd_start(ctx: TurnContext) -> None:
             "question."
         )
     )
-    ctx.reply(_("What do you need? Please choose:"), main_menu_buttons())
+    ctx.reply(_("What do you need? Please choose:"), _menu(ctx))
 
 
 async def show_menu(ctx: TurnContext) -> None:
     """Leave any flow and show the main menu."""
     ctx.finish()
-    ctx.reply(_("Main menu. Please choose:"), main_menu_buttons())
+    ctx.reply(_("Main menu. Please choose:"), _menu(ctx))
 
 
 async def show_help(ctx: TurnContext) -> None:

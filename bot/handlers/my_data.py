@@ -11,9 +11,10 @@ from bot.core.messages import Button
 from bot.core.router import Router
 from bot.handlers.buttons import menu_button, my_registrations_button, register_button
 from bot.handlers.common import LANGUAGE_NAMES, on_stale_payload
-from bot.handlers.registration import FORM, locked_message, start_correction, status_name
+from bot.handlers.registration import FORM, locked_message, start_correction
 from bot.services.phones import show_phone
 from bot.services.registrations import Outcome, RegistrationView
+from bot.services.status_messages import status_name
 
 PAYLOAD = "mine"
 WITHDRAW = "mine.withdraw"  # waiting for "yes, withdraw"

@@ -31,6 +31,7 @@ from bot.services.registrations import (
     RegistrationView,
     Submission,
 )
+from bot.services.status_messages import status_name
 
 FORM = "reg"  # short: it is in every button's payload (Telegram allows 64 bytes)
 PAYLOAD = "reg"
@@ -700,18 +701,6 @@ def locked_message(reference: str) -> str:
         "Registration {reference} has been checked by the commune already, so it can no "
         "longer be changed here. Please tell the commune what is wrong."
     ).format(reference=reference)
-
-
-def status_name(status: str) -> str:
-    """A registration's status in words."""
-    return {
-        "submitted": _("sent, waiting for the commune to check it"),
-        "verified": _("checked by the commune"),
-        "approved": _("support approved"),
-        "rejected": _("not approved"),
-        "handed_over": _("phone handed over"),
-        "withdrawn": _("withdrawn"),
-    }.get(status, status)
 
 
 def _ask_update(ctx: TurnContext, intro: str) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.normalize import normalize
 from bot.core.text import mask_personal_numbers
+from bot.services.casework import CaseworkService
 from bot.services.device_checks import DeviceChecker
 from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
 from bot.services.personal_data import PersonalDataService
 from bot.services.places import Places
 from bot.services.registrations import RegistrationService
+from bot.services.staff import StaffService
 from bot.services.tac_table import PackagedTacTable
 from db.repositories.faq_misses import FaqMissRepository
 
@@ -52,6 +56,9 @@ class Services:
     personal_data: PersonalDataService
     places: Places
     default_province_code: int
+    staff: StaffService
+    casework: CaseworkService
+    export_dir: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,7 @@ class ServicesFactory:
     tacs: PackagedTacTable
     places: Places
     default_province_code: int
+    export_dir: Path = Path("var/exports")
 
     def __call__(self, session: AsyncSession, clock: Clock) -> Services:
         return Services(
@@ -74,4 +82,7 @@ class ServicesFactory:
             personal_data=PersonalDataService(session),
             places=self.places,
             default_province_code=self.default_province_code,
+            staff=StaffService(session, self.places),
+            casework=CaseworkService(session, ZoneInfo(clock.timezone)),
+            export_dir=self.export_dir,
         )

@@ -80,6 +80,16 @@ class Places:
         """The commune or ward with this code."""
         return self._wards.get(code)
 
+    def area_name(self, province_code: int | None, ward_code: int | None) -> str:
+        """An area as officials write it: "Phường Chiềng Sinh, Sơn La", "Sơn La", or "" for
+        every province."""
+        ward = self.ward(ward_code) if ward_code is not None else None
+        if ward is not None:
+            province = self.province(ward.province_code)
+            return f"{ward.name}, {province.name}" if province else ward.name
+        province = self.province(province_code) if province_code is not None else None
+        return province.name if province else ""
+
     def ward_count(self) -> int:
         """How many communes and wards there are."""
         return len(self._wards)

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.text import fold
 from db.models import Consent, Registration, RegistrationEvent, utcnow
 from db.repositories.registrations import RegistrationRepository
 
@@ -105,7 +106,8 @@ def new_reference() -> str:
     return "HT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
-def _details(row: Registration) -> HouseholdDetails:
+def details_of(row: Registration) -> HouseholdDetails:
+    """The household details a registration row holds."""
     return HouseholdDetails(**{f.name: getattr(row, f.name) for f in fields(HouseholdDetails)})
 
 
@@ -113,7 +115,7 @@ def _view(row: Registration, events: list[RegistrationEvent] | None = None) -> R
     return RegistrationView(
         reference=row.reference,
         status=row.status,
-        details=_details(row),
+        details=details_of(row),
         created_at=row.created_at,
         history=tuple(
             HistoryStep(e.at, e.from_status, e.to_status, e.note) for e in (events or [])
@@ -158,6 +160,7 @@ class RegistrationService:
                 consent_id=consent.id,
                 channel=channel,
                 status=Status.SUBMITTED.value,
+                head_name_key=fold(details.head_name),
                 **{f.name: getattr(details, f.name) for f in fields(HouseholdDetails)},
             )
             if await self._repository.insert(row):
@@ -196,6 +199,7 @@ class RegistrationService:
                 return self._duplicate(other, user_id)
         for f in fields(HouseholdDetails):
             setattr(row, f.name, getattr(details, f.name))
+        row.head_name_key = fold(details.head_name)
         row.updated_at = utcnow()
         await self._event(row, user_id, row.status, row.status, note="corrected by the citizen")
         return Submission(Outcome.UPDATED, _view(row))

@@ -1,8 +1,11 @@
-"""Housekeeping: handled inbox rows and finished outbox rows are deleted after a while."""
+"""Housekeeping: handled inbox rows and finished outbox rows are deleted after a while, and
+export files made in the chat after a day (they hold personal data and are sent at once)."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,3 +23,19 @@ async def prune_handled(
         inbox = await InboxRepository(session).prune(handled_before=before)
         outbox = await OutboxRepository(session).prune(finished_before=before)
     return {"inbox": inbox, "outbox": outbox}
+
+
+EXPORTS_KEPT = timedelta(days=1)
+
+
+def prune_exports(folder: Path, *, older_than: timedelta = EXPORTS_KEPT) -> int:
+    """Delete the files of `folder` (EXPORT_DIR) last written more than `older_than` ago."""
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - older_than.total_seconds()
+    deleted = 0
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

@@ -21,9 +21,10 @@ class AuditRepository:
         self.session.add(AuditEntry(actor=actor, action=action, detail=detail))
         await self.session.flush()
 
-    async def latest(self, limit: int = 50) -> list[AuditEntry]:
-        """The newest entries first."""
-        rows = await self.session.scalars(
-            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-        )
+    async def latest(self, limit: int = 50, *, action: str | None = None) -> list[AuditEntry]:
+        """The newest entries first (`action`: only those whose action starts with it)."""
+        query = select(AuditEntry)
+        if action:
+            query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+        rows = await self.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))
         return list(rows)

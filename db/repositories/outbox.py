@@ -256,6 +256,44 @@ class OutboxRepository:
         )
         return [(channel, address) for channel, address, _ in await self.session.execute(query)]
 
+    async def take_pending(self, *, channel: str, address: str) -> list[dict[str, Any]]:
+        """The pending messages of one address, oldest first, marked sent: for a channel
+        that delivers them itself, in its own process (the console shows them on screen)."""
+        rows = list(
+            await self.session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.channel == channel,
+                    OutboxMessage.address == address,
+                    OutboxMessage.status == PENDING,
+                )
+                .order_by(OutboxMessage.id)
+                .with_for_update()
+            )
+        )
+        now = utcnow()
+        for row in rows:
+            row.status, row.finished_at, row.attempts = SENT, now, row.attempts + 1
+        return [dict(row.body) for row in rows]
+
+    async def listed(
+        self, *, status: str | None = None, kind: str | None = None, limit: int = 50
+    ) -> list[OutboxMessage]:
+        """The newest messages first, of one status and kind if given."""
+        query = select(OutboxMessage)
+        if status:
+            query = query.where(OutboxMessage.status == status)
+        if kind:
+            query = query.where(OutboxMessage.kind == kind)
+        rows = await self.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit))
+        return list(rows)
+
+    async def status_of(self, dedup_key: str) -> str | None:
+        """The status of the message with this key (None: never written, or pruned)."""
+        return await self.session.scalar(
+            select(OutboxMessage.status).where(OutboxMessage.dedup_key == dedup_key)
+        )
+
     async def counts(self) -> dict[str, int]:
         """Messages by status."""
         query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

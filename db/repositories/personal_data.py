@@ -123,7 +123,7 @@ class PersonalDataRepository:
         user.display_name = None
         user.address = None
         user.unreachable_at = None
-        user.is_staff = False
+        user.staff_id = None
         user.external_id = f"{ERASED}:{secrets.token_hex(8)}"
         await self.session.flush()
         return counts

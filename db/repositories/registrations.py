@@ -2,13 +2,64 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Consent, Registration, RegistrationEvent
 
 LIVE_EXCLUDED = ("withdrawn", "rejected")
+STREAM_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which registrations a staff query reads, in SQL terms: the scope (`in_province`,
+    `in_ward`) and the filter, with registration times already as UTC bounds and the text
+    as a folded name part or phone digits."""
+
+    in_province: int | None = None
+    in_ward: int | None = None
+    province_code: int | None = None
+    ward_code: int | None = None
+    status: str | None = None
+    category: str | None = None
+    name_part: str | None = None  # folded ("lo van")
+    phone_digits: str | None = None  # "912345" or a whole number as "+84912345678"
+    created_from: datetime | None = None  # inclusive
+    created_before: datetime | None = None  # exclusive
+
+
+def _where(statement: Select, chosen: Selection) -> Select:  # type: ignore[type-arg]
+    conditions = []
+    for column, value in (
+        (Registration.province_code, chosen.in_province),
+        (Registration.ward_code, chosen.in_ward),
+        (Registration.province_code, chosen.province_code),
+        (Registration.ward_code, chosen.ward_code),
+        (Registration.status, chosen.status),
+        (Registration.category, chosen.category),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    text_matches = []
+    if chosen.name_part:
+        text_matches.append(Registration.head_name_key.contains(chosen.name_part, autoescape=True))
+    if chosen.phone_digits and re.fullmatch(r"\+?\d+", chosen.phone_digits):
+        text_matches.append(Registration.contact_phone.contains(chosen.phone_digits))
+    if text_matches:
+        conditions.append(or_(*text_matches))
+    if chosen.created_from is not None:
+        conditions.append(Registration.created_at >= chosen.created_from)
+    if chosen.created_before is not None:
+        conditions.append(Registration.created_at < chosen.created_before)
+    return statement.where(*conditions)
 
 
 class RegistrationRepository:
@@ -68,10 +119,51 @@ class RegistrationRepository:
             .with_for_update()
         )
 
+    async def by_reference_in(
+        self, reference: str, *, province_code: int | None, ward_code: int | None, lock: bool
+    ) -> Registration | None:
+        """The registration with this reference, if it lies in the area (a commune, a
+        province, or anywhere when both are None); locked for the turn when `lock`."""
+        statement = select(Registration).where(Registration.reference == reference)
+        if ward_code is not None:
+            statement = statement.where(Registration.ward_code == ward_code)
+        if province_code is not None:
+            statement = statement.where(Registration.province_code == province_code)
+        if lock:
+            statement = statement.with_for_update()
+        return await self.session.scalar(statement)
+
     async def add_event(self, event: RegistrationEvent) -> None:
         """Append a step to a registration's history."""
         self.session.add(event)
         await self.session.flush()
+
+    async def stream(self, chosen: Selection) -> AsyncIterator[Row[Any]]:
+        """The selected registrations, oldest first, as plain rows (their columns are
+        attributes, as on the model), fetched in batches: an export of 100,000 rows never
+        holds them all, and builds no ORM object per row."""
+        table = Registration.__table__
+        statement = _where(select(table), chosen).order_by(table.c.id)
+        result = await self.session.stream(statement.execution_options(yield_per=STREAM_BATCH))
+        async for batch in result.partitions(STREAM_BATCH):
+            for row in batch:
+                yield row
+
+    async def page(
+        self, chosen: Selection, *, before_id: int | None = None, limit: int = 10
+    ) -> list[Registration]:
+        """Up to `limit` selected registrations, newest first, older than `before_id` (keyset
+        paging: no OFFSET scan however deep the page)."""
+        statement = _where(select(Registration), chosen)
+        if before_id is not None:
+            statement = statement.where(Registration.id < before_id)
+        rows = await self.session.scalars(statement.order_by(Registration.id.desc()).limit(limit))
+        return list(rows)
+
+    async def count(self, chosen: Selection) -> int:
+        """How many registrations the selection holds."""
+        statement = _where(select(func.count()).select_from(Registration), chosen)
+        return int(await self.session.scalar(statement) or 0)
 
     async def events(self, registration_id: int) -> list[RegistrationEvent]:
         """A registration's history, oldest first."""

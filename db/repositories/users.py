@@ -15,6 +15,10 @@ class UserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def get(self, user_id: int) -> User | None:
+        """The user with this id."""
+        return await self.session.get(User, user_id)
+
     async def get_by_external_id(self, *, channel: str, external_id: str) -> User | None:
         """The user known on `channel` as `external_id`, if any."""
         return await self.session.scalar(
@@ -69,11 +73,8 @@ class UserRepository:
         if user is not None and user.unreachable_at is None:
             user.unreachable_at = utcnow()
 
-    async def set_preferences(
-        self, *, user: User, locale: str | None = None, is_staff: bool | None = None
-    ) -> None:
-        """Change a user's language or staff flag."""
+    @staticmethod
+    def set_locale(user: User, locale: str | None) -> None:
+        """Change a user's language (None: leave it)."""
         if locale is not None:
             user.locale = locale
-        if is_staff is not None:
-            user.is_staff = is_staff

@@ -222,3 +222,40 @@ async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir, bot_cache
         finally:
             code = await process.stop()
         assert code == 0, process.log_tail()
+
+
+async def test_an_officer_receives_the_export_of_their_commune_as_a_file(
+    make_app, database_url, fake, tmp_path
+):
+    import io
+
+    import openpyxl
+
+    from tests.support.registration import fill
+    from tests.support.staff import CHIENG_SINH, add_staff
+
+    app = telegram_app(make_app, database_url, fake, export_dir=tmp_path / "exports")
+    for user, ward, name in (("c1", "chieng sinh", "Lò Thị Mai"), ("c2", "to hieu", "Cầm Văn Nga")):
+        citizen = Chat(app, user_id=user)
+        await fill(citizen, ward=ward, phone=f"09120000{user[1]}1", name=name)
+        await citizen.press("Gửi")
+    await add_staff(app, "77", "officer", ward=CHIENG_SINH, channel="telegram")
+    async with running(app) as runtime:
+        stop = asyncio.Event()
+        poller = asyncio.create_task(runtime.telegram.poll(runtime.intake, stop, timeout=1))
+        try:
+            await fake.deliver(fake.text_update(77, "/xuat"))
+            await fake.wait_for_messages(77, 2)
+            for _ in range(100):
+                if fake.documents:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            stop.set()
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
+    [document] = fake.documents
+    assert document["chat_id"] == 77 and document["filename"].endswith(".xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(document["content"])).active.values)
+    assert [row[1] for row in rows[1:]] == ["Lò Thị Mai"]  # Chiềng Sinh only
+    assert fake.texts_to(77)[0].startswith("Tệp xuất: 1 hồ sơ.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -63,7 +64,7 @@ class InboxChat(Chat):
         self.sent += 1
         inbound = InboundUpdate(
             self.channel,
-            f"update-{id(self)}-{self.sent}",  # a platform's own counter, not the person's id
+            f"update-{uuid.uuid4().hex}",  # a platform's own id, never the person's
             self.user_id,
             f"chat-{self.user_id}",
             "text",

@@ -44,6 +44,7 @@ class FakeTelegram(SentMessages):
     token: str = TOKEN
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)  # files sent: name, bytes
     calls: list[str] = field(default_factory=list)
     webhook_url: str | None = None
     webhook_secret: str | None = None
@@ -167,6 +168,19 @@ class FakeTelegram(SentMessages):
             return _ok(self.updates[: int(body.get("limit") or 100)])
         if method == "answerCallbackQuery":
             return _ok(True)
+        if method == "sendDocument":
+            chat_id, upload = int(body["chat_id"]), body.get("document")
+            if chat_id in self.blocked_chats:
+                return _error(403, "Forbidden: bot was blocked by the user")
+            if not hasattr(upload, "read"):
+                return _error(400, "Bad Request: there is no document in the request")
+            content = await upload.read()
+            await upload.close()
+            self.documents.append({"chat_id": chat_id, "filename": upload.filename,
+                                   "content": content})  # fmt: skip
+            document = {"file_id": f"doc-{len(self.documents)}", "file_unique_id": "u",
+                        "file_name": upload.filename}  # fmt: skip
+            return _ok(self._message(chat_id, document=document))
         if method == "sendMessage":
             chat_id, text = int(body["chat_id"]), str(body.get("text", ""))
             if len(text.encode("utf-16-le")) // 2 > 4096:
