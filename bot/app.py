@@ -76,6 +76,7 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
             tacs=tacs,
             places=places,
             default_province_code=settings.default_province_code,
+            content=content,
             export_dir=settings.export_dir,
         ),
         clock=clock,
@@ -154,20 +155,15 @@ def build_runtime(app: App, metrics: Metrics) -> Runtime:
         write_slot=write_slot,
     )
     channels: dict[str, ReplySender] = {c.name: c for c in (telegram, zalo) if c is not None}
+    config = SenderConfig.from_settings(settings)
     sender = OutboxSender(
         sessionmaker,
         channels,
-        config=SenderConfig(
-            lease_seconds=settings.outbox_lease_seconds,
-            max_attempts=settings.outbox_max_attempts,
-            poll_seconds=settings.outbox_poll_seconds,
-        ),
-        rates={
-            "telegram": settings.telegram_sends_per_second,
-            "zalo": settings.zalo_sends_per_second,
-        },
+        config=config,
+        rates=config.rates,
         on_outcome=lambda channel, outcome: metrics.sends.labels(channel, outcome.kind).inc(),
         write_slot=write_slot,
+        clock=app.clock.now,
     )
 
     def handled(update: HandledUpdate) -> None:

@@ -18,6 +18,9 @@ from db.session import ASYNC_DRIVERS, DEFAULT_POSTGRES_TURNS, POSTGRES_POOL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SUPPORTED_LOCALES = ("vi", "en")
+TIME_OF_DAY = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+QUIET_HOURS = re.compile(rf"{TIME_OF_DAY.pattern}-{TIME_OF_DAY.pattern}")
+NO_QUIET_HOURS = ("", "off", "none", "no")
 DATABASE_URL_FORMS = "use sqlite:///path.db or postgresql://user@host/db"
 # Webhook secrets: Telegram allows 1-256 characters of A-Z a-z 0-9 _ - (Bot API, setWebhook);
 # Zalo requires 8-256 and documents no character set, so the same one is used.
@@ -147,6 +150,45 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         default=7, ge=1, description="Handled updates and sent messages are deleted after this."
     )
+    quiet_hours: str = Field(
+        default="21:00-07:00",
+        description="Local hours when no broadcast or reminder is sent (HH:MM-HH:MM; a send "
+        "due inside waits for the end; off: none).",
+    )
+    reminder_offsets_days: str = Field(
+        default="30,7,1",
+        description="Days before each future milestone on which subscribers are reminded.",
+    )
+    reminder_time: str = Field(
+        default="08:00", description="Local time of day at which reminders are sent (HH:MM)."
+    )
+    telegram_chat_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Broadcast messages to one Telegram chat are at least this far apart.",
+    )
+    zalo_daily_cap: int = Field(
+        default=0,
+        ge=0,
+        description="Broadcast messages sent on Zalo per day, at most (0: no cap); the rest "
+        "wait for the next day.",
+    )
+    zalo_monthly_cap: int = Field(
+        default=0,
+        ge=0,
+        description="Broadcast messages sent on Zalo per calendar month, at most (0: no cap).",
+    )
+    outbox_body_days: int = Field(
+        default=30,
+        ge=1,
+        description="Broadcast and status messages keep their text this many days after they "
+        "finished; then only their outcome is kept (for the counts).",
+    )
+    scheduler_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often the scheduler looks for broadcasts and reminders that are due.",
+    )
     export_dir: Path = Field(
         default=Path("var/exports"),
         description="Where exports made from the chat are written before they are sent (they "
@@ -195,6 +237,39 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f'"{value}" is not a time zone; use e.g. Asia/Ho_Chi_Minh') from None
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        if value.strip().lower() in NO_QUIET_HOURS:
+            return "off"
+        if not QUIET_HOURS.fullmatch(value.strip()):
+            raise ValueError(
+                f'"{value}" is not a span of hours; use HH:MM-HH:MM (e.g. 21:00-07:00) or off'
+            )
+        return value.strip()
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        if not TIME_OF_DAY.fullmatch(value.strip()):
+            raise ValueError(f'"{value}" is not a time of day; use HH:MM, e.g. 08:00')
+        return value.strip()
+
+    @field_validator("reminder_offsets_days")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() and 0 < int(part) <= 366 for part in parts):
+            raise ValueError(f'"{value}" is not a list of days; use e.g. 30,7,1')
+        return ",".join(parts)
+
+    @property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        """REMINDER_OFFSETS_DAYS as numbers, largest first."""
+        return tuple(
+            sorted({int(p) for p in self.reminder_offsets_days.split(",") if p}, reverse=True)
+        )
 
     @field_validator("telegram_webhook_secret")
     @classmethod

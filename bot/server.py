@@ -17,6 +17,7 @@ import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import time as dt_time
 from datetime import timedelta
 
 import httpx
@@ -29,6 +30,7 @@ from bot.channels.telegram import TelegramTokenRejected
 from bot.channels.zalo import ZaloApiError, ZaloTokenRejected
 from bot.config import Settings
 from bot.metrics import Metrics
+from bot.scheduler import Scheduler
 from bot.services.retention import prune_exports, prune_handled
 from bot.web import create_web_app
 
@@ -167,6 +169,26 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+def build_scheduler(
+    app: App, *, on_started: Callable[[str], None] = lambda _channel: None
+) -> Scheduler:
+    """The scheduling role: reminders planned, broadcasts started and finished
+    (`on_started(channel)`: a broadcast's rows are waiting on that channel)."""
+    settings = app.settings
+    return Scheduler(
+        engine=app.engine,
+        sessionmaker=app.runner.sessionmaker,
+        content=app.content,
+        places=app.places,
+        offsets=settings.reminder_offsets,
+        send_time=dt_time.fromisoformat(settings.reminder_time),
+        timezone=settings.timezone,
+        every=settings.scheduler_seconds,
+        today=app.clock.today,
+        on_started=on_started,
+    )
+
+
 def polling_loops(
     runtime: Runtime, settings: Settings, stop: asyncio.Event
 ) -> dict[str, Callable[[], Awaitable[None]]]:
@@ -186,7 +208,9 @@ async def housekeeping(app: App, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             pruned = await prune_handled(
-                app.runner.sessionmaker, older_than=timedelta(days=app.settings.retention_days)
+                app.runner.sessionmaker,
+                older_than=timedelta(days=app.settings.retention_days),
+                bodies_older_than=timedelta(days=app.settings.outbox_body_days),
             )
             pruned["exports"] = prune_exports(app.settings.export_dir)
             if any(pruned.values()):
@@ -265,6 +289,7 @@ async def _run(settings: Settings, sockets: list[socket.socket]) -> None:
         await app.aclose()
         raise
 
+    scheduler = build_scheduler(app, on_started=runtime.sender.wake_broadcasts)
     intake = [asyncio.create_task(server.serve(sockets=sockets), name="http")]
     intake += [
         asyncio.create_task(loops.supervise(name, run, stop), name=name)
@@ -278,6 +303,9 @@ async def _run(settings: Settings, sockets: list[socket.socket]) -> None:
             loops.supervise("sender", lambda: runtime.sender.run(work_stop), work_stop)
         ),
         asyncio.create_task(housekeeping(app, work_stop), name="housekeeping"),
+        asyncio.create_task(
+            loops.supervise("scheduler", lambda: scheduler.run(work_stop), work_stop)
+        ),
     ]
     log.warning("HTTP server on %s:%s", settings.http_host, settings.http_port)
     await stop.wait()

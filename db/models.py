@@ -215,9 +215,13 @@ class OutboxMessage(Base):
         BigId, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     dedup_key: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(16))  # reply | status (later: broadcast, relay)
+    kind: Mapped[str] = mapped_column(String(16))  # reply | status | broadcast (later: relay)
+    # The broadcast (announcement or reminder) this message is one recipient's copy of.
+    broadcast_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("broadcasts.id", ondelete="SET NULL"), index=True
+    )
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # pending | sending | sent | blocked | failed | unknown
+    # pending | sending | sent | blocked | failed | unknown | cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     parts_sent: Mapped[int] = mapped_column(default=0)
@@ -327,3 +331,83 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+# A subscription that still holds: one per user.
+LIVE_SUBSCRIPTION = "ended_at IS NULL"
+
+
+class Subscription(Base):
+    """A person's wish to get reminders and announcements, for their whole country, one
+    province or one commune, given with a one-line consent (its text version and time). Ended
+    by the person ("dừng"), by the platform (they blocked the bot) or by an erasure."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        Index(
+            "uq_subscriptions_live_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text(LIVE_SUBSCRIPTION),
+            postgresql_where=text(LIVE_SUBSCRIPTION),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    province_code: Mapped[int | None] = mapped_column(index=True)
+    ward_code: Mapped[int | None] = mapped_column(index=True)
+    consent_text_version: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(16))  # citizen | blocked | erased
+
+
+class Broadcast(Base):
+    """A message to many: a staff announcement or a milestone reminder. What is due lives
+    here (the scheduler only looks); its recipients become outbox rows (one each, unique)
+    when it starts, and its report is counted from them (kept here once it is done).
+
+    A reminder is unique per milestone and offset: planning it again changes nothing, and a
+    milestone whose date moves moves its reminders that have not started."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (UniqueConstraint("milestone_id", "offset_days"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # announcement | reminder
+    # scheduled | sending | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
+    text_vi: Mapped[str | None] = mapped_column(Text)  # announcements (reminders: content)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    # Who is to get it: {"province", "ward", "verdict", "status", "channel"} (all optional).
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The area it is for (a commune's province filled in), for listing it to staff by scope.
+    area_province: Mapped[int | None] = mapped_column(index=True)
+    area_ward: Mapped[int | None]
+    author_user_id: Mapped[int | None] = mapped_column(  # the account told of its report
+        BigId, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_by: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("staff_members.id", ondelete="SET NULL")
+    )
+    milestone_id: Mapped[str | None] = mapped_column(String(64))
+    offset_days: Mapped[int | None]
+    send_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    recipients: Mapped[int] = mapped_column(default=0)
+    skipped: Mapped[int] = mapped_column(default=0)  # matched, but with no way to reach them
+    report: Mapped[dict[str, Any] | None]  # outcomes counted when it finished
+
+
+class RateBucket(Base):
+    """The send rate of one bot token, shared by every process: `next_at` is when the next
+    send may start (a virtual clock). A process reserves slots by moving it forward, in one
+    guarded UPDATE, so the rate holds however many processes send."""
+
+    __tablename__ = "rate_buckets"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_at: Mapped[datetime]

@@ -12,7 +12,9 @@ from rich.prompt import Prompt
 
 from bot.channels.base import numbered_options, render_plain
 from bot.core.messages import Incoming, Reply, reply_from_body
+from bot.core.quiet import QuietHours
 from bot.core.runner import TurnRunner
+from db.models import utcnow
 from db.repositories.outbox import OutboxRepository
 
 CHANNEL = "console"
@@ -27,8 +29,17 @@ class ConsoleChannel:
     ends at the end of input.
     """
 
-    def __init__(self, runner: TurnRunner, *, user_id: str, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self,
+        runner: TurnRunner,
+        *,
+        user_id: str,
+        stdin: TextIO,
+        stdout: TextIO,
+        quiet_hours: QuietHours | None = None,
+    ) -> None:
         self.runner = runner
+        self.quiet_hours = quiet_hours
         self.user_id = user_id
         self.stdin = stdin
         self.stdout = stdout
@@ -46,11 +57,13 @@ class ConsoleChannel:
         return replies
 
     async def deliver_waiting(self) -> list[Reply]:
-        """Show the messages queued for this user by others (a status change made by staff):
-        the console is their channel, so it sends them, once."""
+        """Show the messages queued for this user by others (a status change made by staff,
+        an announcement): the console is their channel, so it sends them, once; announcements
+        and reminders not in quiet hours."""
+        quiet = self.quiet_hours is not None and self.quiet_hours.contains(utcnow())
         async with self.runner.sessionmaker() as session, session.begin():
             bodies = await OutboxRepository(session).take_pending(
-                channel=CHANNEL, address=self.user_id
+                channel=CHANNEL, address=self.user_id, broadcasts=not quiet
             )
         waiting = [reply_from_body(body) for body in bodies]
         self.show(waiting)

@@ -2,8 +2,14 @@
 
 Updates are read by our own strict parser (`parse_update`) and fetched by our own
 `getUpdates` loop, so that the offset is confirmed only after the updates are stored (PTB's
-Updater confirms on fetch and buffers the whole backlog in memory). python-telegram-bot's
-`Bot` makes the Bot API calls; its errors become typed send outcomes (`outcome_of`).
+Updater confirms on fetch and buffers the whole backlog in memory). Texts go out as one JSON
+POST to sendMessage each, over `BotApiLanes` (keep-alive connections of httpcore, the
+transport under httpx, one request at a time on each): a send through python-telegram-bot
+built a Message object from every answer, and httpx's client and connection pool cost more
+CPU than the request itself at 16 requests in flight (bench/broadcast.py), which capped a
+broadcast at a few hundred messages a second. The answer is read exactly as PTB reads it
+(`answer_outcome` next to `outcome_of`, which maps PTB's errors for the other calls).
+python-telegram-bot's `Bot` makes the other Bot API calls (getMe, documents, webhooks).
 Buttons become inline keyboards (payload as callback_data); texts are split at 4,096
 characters on line breaks.
 """
@@ -12,9 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
+import httpcore
 import httpx
 from telegram import (
     Bot,
@@ -65,6 +73,8 @@ IGNORED = (
 )
 # A request that never left: sending it again cannot deliver twice.
 NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+LANE_NOT_SENT = (httpcore.ConnectError, httpcore.ConnectTimeout, httpcore.PoolTimeout)
+JSON_HEADERS = [(b"Content-Type", b"application/json"), (b"User-Agent", b"sunset-bot")]
 
 
 def parse_update(raw: Any) -> Parsed:
@@ -180,6 +190,102 @@ def outcome_of(error: TelegramError, delivered: int) -> SendOutcome:
     return SendOutcome("failed", delivered, detail=detail)
 
 
+def answer_outcome(status: int, content: bytes, delivered: int) -> SendOutcome | None:
+    """What a Bot API answer to sendMessage means, read as python-telegram-bot reads it
+    (`BaseRequest._request_wrapper`, then `outcome_of`): None when the message was taken."""
+    if 200 <= status <= 299:
+        try:
+            json.loads(content)
+        except ValueError:
+            return SendOutcome("failed", delivered, detail="TelegramError: Invalid server response")
+        return None
+    try:
+        answer = json.loads(content.decode("utf-8", "replace"))
+    except ValueError:
+        answer = None
+    answer = answer if isinstance(answer, dict) else {}
+    description = str(answer.get("description") or f"HTTP {status}")[:450]
+    parameters = answer.get("parameters")
+    if isinstance(parameters, dict) and parameters:
+        if parameters.get("migrate_to_chat_id"):
+            return SendOutcome("failed", delivered, detail=f"ChatMigrated: {description}")
+        retry_after = parameters.get("retry_after")
+        if retry_after:
+            return SendOutcome(
+                "retry",
+                delivered,
+                retry_after=float(retry_after),
+                detail=f"RetryAfter: {description}",
+            )
+    if status == 403:
+        return SendOutcome("blocked", delivered, detail=f"Forbidden: {description}")
+    if status in (400, 401, 404, 409):  # BadRequest, InvalidToken, Conflict
+        return SendOutcome("failed", delivered, detail=f"HTTP {status}: {description}")
+    # 5xx and any other status: an answer came, so Telegram did not take the message.
+    return SendOutcome("retry", delivered, detail=f"NetworkError: {description}")
+
+
+def lane_error_outcome(error: Exception, delivered: int) -> SendOutcome:
+    """What a transport error of a lane means: as `outcome_of` reads PTB's TimedOut and
+    NetworkError, only a request that never left may be repeated."""
+    detail = f"{type(error).__name__}: {error}"[:500]
+    if isinstance(error, LANE_NOT_SENT):
+        return SendOutcome("retry", delivered, detail=detail)
+    return SendOutcome("unknown", delivered, detail=detail)
+
+
+class BotApiLanes:
+    """Keep-alive connections to the Bot API host, each carrying one request at a time and
+    taken from a free list (the one used last first: it is the likeliest still open).
+
+    httpcore's own pool hands a freed connection on by scanning every queued request; with
+    16 in flight that scan cost more than the request (bench/broadcast.py). A request that
+    waits longer than `pool_timeout` for a free lane is not sent (a `retry`, like PTB's
+    pool time-out)."""
+
+    def __init__(
+        self, base_url: str, count: int, *, timeout: float, pool_timeout: float = 2.0
+    ) -> None:
+        ssl_context = httpx.create_ssl_context() if base_url.startswith("https:") else None
+        self._lanes = [
+            httpcore.AsyncConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=1,
+                max_keepalive_connections=1,
+                keepalive_expiry=5.0,
+            )
+            for _ in range(count)
+        ]
+        self._free = list(self._lanes)
+        self._slots = asyncio.Semaphore(count)
+        self._pool_timeout = pool_timeout
+        self._extensions = {
+            "timeout": {"connect": 5.0, "read": timeout, "write": timeout, "pool": pool_timeout}
+        }
+
+    async def post(self, url: str | httpcore.URL, body: bytes) -> httpcore.Response:
+        """POST a JSON body; the whole answer (httpcore's errors are the caller's). A URL
+        parsed once (`httpcore.URL`) saves parsing it again for every message."""
+        if self._slots.locked():
+            async with asyncio.timeout(self._pool_timeout):
+                await self._slots.acquire()
+        else:
+            await self._slots.acquire()
+        lane = self._free.pop()
+        try:
+            return await lane.request(
+                "POST", url, headers=JSON_HEADERS, content=body, extensions=self._extensions
+            )
+        finally:
+            self._free.append(lane)
+            self._slots.release()
+
+    async def aclose(self) -> None:
+        """Close every connection."""
+        for lane in self._lanes:
+            await lane.aclose()
+
+
 class TelegramApiError(Exception):
     """getUpdates answered with something other than a list of updates."""
 
@@ -222,21 +328,29 @@ class TelegramChannel:
         self._token = token
         self.bot = Bot(token, base_url=base_url, request=request)
         self._updates_url = f"{base_url}{token}/getUpdates"
+        self._send_url = httpcore.URL(f"{base_url}{token}/sendMessage")
+        self._get_me_url = f"{base_url}{token}/getMe"
+        self._lanes = BotApiLanes(base_url, connections, timeout=timeout)
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0), transport=transport)
         self._acks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """getMe (fails fast on a wrong token, TelegramTokenRejected, or an unreachable API)."""
+        """getMe (fails fast on a wrong token, TelegramTokenRejected, or an unreachable API);
+        then once more over a send lane, so that the first message does not pay for setting
+        the transport up (tens of ms: it would leave late and crowd the next one's second)."""
         try:
             await self.bot.initialize()
         except InvalidToken as error:
             raise _rejected("getMe", error, self._token) from None
+        with contextlib.suppress(Exception):
+            await self._lanes.post(self._get_me_url, b"{}")
 
     async def aclose(self) -> None:
         """Close both HTTP clients."""
         if self._acks:
             await asyncio.gather(*self._acks, return_exceptions=True)
         await self._http.aclose()
+        await self._lanes.aclose()
         with contextlib.suppress(TelegramError, RuntimeError):
             await self.bot.shutdown()
         await self._request.shutdown()  # also when the Bot was never initialised
@@ -248,10 +362,9 @@ class TelegramChannel:
         delivered = skip_parts
         for index in range(skip_parts, len(parts)):
             markup = _markup(reply) if index == len(parts) - 1 else None
-            try:
-                await self.bot.send_message(chat_id, parts[index], reply_markup=markup)
-            except TelegramError as error:
-                return outcome_of(error, delivered)
+            refused = await self._send_text(chat_id, parts[index], markup, delivered)
+            if refused is not None:
+                return refused
             delivered += 1
         if reply.attachment is not None and delivered <= len(parts):
             try:
@@ -265,6 +378,26 @@ class TelegramChannel:
                 return outcome_of(error, delivered)
             delivered += 1
         return SendOutcome("delivered", delivered)
+
+    async def _send_text(
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | None,
+        delivered: int,
+    ) -> SendOutcome | None:
+        """One sendMessage as a JSON POST: None when Telegram took it, else the outcome."""
+        payload: dict[str, Any] = {"chat_id": chat_id, "text": text}
+        if markup is not None:
+            payload["reply_markup"] = markup.to_dict()
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        try:
+            response = await self._lanes.post(self._send_url, body)
+        except TimeoutError:  # no free lane in time: the request never left
+            return SendOutcome("retry", delivered, detail="TimedOut: no free connection")
+        except Exception as error:  # httpcore's errors, and whatever else the transport raised
+            return lane_error_outcome(error, delivered)
+        return answer_outcome(response.status, response.content, delivered)
 
     def acknowledge(self, updates: list[Parsed]) -> None:
         """Stop the spinner of pressed buttons (best effort, after the updates are stored)."""

@@ -9,7 +9,20 @@ import logging
 
 import typer
 
-from bot.cli import ask, audit, chat, content, db, device, export, faq, outbox, run, staff
+from bot.cli import (
+    ask,
+    audit,
+    broadcast,
+    chat,
+    content,
+    db,
+    device,
+    export,
+    faq,
+    outbox,
+    run,
+    staff,
+)
 
 cli = typer.Typer(
     help="Trợ lý tắt sóng 2G/3G — 2G/3G sunset assistant.",
@@ -31,6 +44,7 @@ GROUPS = (
     export,
     outbox,
     audit,
+    broadcast,
 )
 for group in GROUPS:
     group.register(cli)

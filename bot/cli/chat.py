@@ -62,6 +62,7 @@ def chat(
 async def _chat(settings: Settings, user_id: str, locale: str | None, staff: bool) -> None:
     from bot.app import build_app
     from bot.channels.console import CHANNEL, ConsoleChannel, default_stdio
+    from bot.core.quiet import QuietHours
     from bot.services.users import prepare_user
 
     await migrate_embedded(settings)
@@ -77,11 +78,30 @@ async def _chat(settings: Settings, user_id: str, locale: str | None, staff: boo
         )
         if staff:
             await _say_staff_identity(app, settings, user_id, locale)
+        await _look_for_due_broadcasts(app)
         stdin, stdout = default_stdio()
-        channel = ConsoleChannel(app.runner, user_id=user_id, stdin=stdin, stdout=stdout)
+        channel = ConsoleChannel(
+            app.runner,
+            user_id=user_id,
+            stdin=stdin,
+            stdout=stdout,
+            quiet_hours=QuietHours.parse(settings.quiet_hours, settings.timezone),
+        )
         await channel.run()
     finally:
         await app.aclose()
+
+
+async def _look_for_due_broadcasts(app: App) -> None:
+    """One scheduler tick, so that the console sees the reminders and announcements due
+    without `bot run` (what is due is in the tables; a second look changes nothing)."""
+    from bot.server import build_scheduler
+
+    scheduler = build_scheduler(app)
+    try:
+        await scheduler.tick()
+    finally:
+        await scheduler.leader.release()
 
 
 async def _say_staff_identity(

@@ -50,8 +50,9 @@ def db_prune(
     settings = load_settings()
     pruned = asyncio.run(_prune(settings, days if days is not None else settings.retention_days))
     typer.echo(
-        f"Deleted {pruned['inbox']} handled updates, {pruned['outbox']} sent messages and "
-        f"{pruned['exports']} export files."
+        f"Deleted {pruned['inbox']} handled updates, {pruned['outbox']} sent replies and "
+        f"{pruned['exports']} export files; emptied the text of {pruned['bodies']} broadcast "
+        "and status messages."
     )
 
 
@@ -64,7 +65,11 @@ async def _prune(settings: Settings, days: int) -> dict[str, int]:
     engine = await connect(settings)
     try:
         await require_schema(engine)
-        pruned = await prune_handled(make_sessionmaker(engine), older_than=timedelta(days=days))
+        pruned = await prune_handled(
+            make_sessionmaker(engine),
+            older_than=timedelta(days=days),
+            bodies_older_than=timedelta(days=settings.outbox_body_days),
+        )
         return {**pruned, "exports": prune_exports(settings.export_dir)}
     finally:
         await engine.dispose()

@@ -61,6 +61,7 @@ REQUIRED_MILESTONES = (
     "network_2g_off",
     "network_3g_off",
 )
+REMINDER_PLACEHOLDERS = {"milestone", "action", "source"}
 VERDICTS = ("2g_only", "no_4g", "4g_no_volte", "4g_volte", "4g", "unknown")
 # The text of a 4G verdict whose 4G only some of the phone's model codes have.
 FOUR_G_SOME_VERSIONS = "4g_some_versions"
@@ -294,6 +295,9 @@ class Content(_Model):
     as_of: date
     province: Localized
     milestones: tuple[Milestone, ...]
+    # The reminder sent before a milestone: {milestone} is its sentence for the day of the
+    # send (tense, countdown, hedges), {action} its advice, {source} where it is written.
+    reminder: Localized
     facts: tuple[Fact, ...]
     topics: tuple[Topic, ...]
     verdicts: tuple[VerdictText, ...]
@@ -363,6 +367,7 @@ def _validation_problems(error: ValidationError, raw: dict[str, Any]) -> list[st
 
 _FILE_OF = {
     "as_of": "timeline",
+    "reminder": "timeline",
     "milestones": "timeline",
     "facts": "facts",
     "topics": "faq",
@@ -524,6 +529,7 @@ def _texts(content: Content) -> list[tuple[str, Localized, set[str]]]:
         if topic.more is not None:
             items.append((f"{where}.more", topic.more, set()))
         items += [(f"{where} variant", v.answer, set()) for v in topic.variants]
+    items.append(("timeline.yaml reminder", content.reminder, REMINDER_PLACEHOLDERS))
     for verdict in content.verdicts:
         where = f"verdicts.yaml {verdict.id}"
         for name in ("headline", "headline_unsure", "answer", "more"):

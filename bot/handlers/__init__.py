@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.forms import Form, FormRoutes
 from bot.core.router import Router
-from bot.handlers import common, device, faq, menu, my_data, registration, staff
+from bot.handlers import common, device, faq, menu, my_data, registration, reminders, staff
 
 
 def build_router(*extra_forms: Form) -> Router:
@@ -18,6 +18,7 @@ def build_router(*extra_forms: Form) -> Router:
     device.register(router, form_routes)
     registration.register(router, form_routes)
     my_data.register(router)
+    reminders.register(router, form_routes)
     staff.register(router, form_routes)
     for form in extra_forms:
         form_routes.add(form)

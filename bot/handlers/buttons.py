@@ -41,6 +41,7 @@ def main_menu_buttons() -> list[Button]:
         Button(_("Check my phone"), "menu:device"),
         register_button(),
         Button(_("Questions and answers"), "menu:faq"),
+        Button(_("Get reminders"), "menu:reminders"),
         my_registrations_button(),
         official_button(),
     ]

@@ -21,9 +21,13 @@ BACK_WORDS = ("quay lại", "trở lại", "lùi lại", "back", "/back", "/quay
 
 
 async def leave(ctx: TurnContext) -> None:
-    """Leave the current flow, forgetting what was typed in it."""
+    """Leave the current flow, forgetting what was typed in it. Outside a flow, "dừng" or
+    "/huy" stops reminders and announcements, for a person who gets them."""
     if ctx.state is None:
-        ctx.reply(_("There is nothing to cancel."), main_menu_buttons())
+        from bot.handlers import reminders
+
+        if not await reminders.stop(ctx):
+            ctx.reply(_("There is nothing to cancel."), main_menu_buttons())
         return
     ctx.finish()
     ctx.reply(_("Stopped. What would you like to do next?"), main_menu_buttons())

@@ -68,6 +68,7 @@ TOPIC_ACTIONS = {
     "support_eligibility": lambda: [register_button()],
     "support_register": lambda: [register_button(), my_registrations_button()],
     "data_privacy": _my_data_buttons,
+    "subscribe": lambda: [Button(_("Get reminders"), "menu:reminders")],
 }
 
 

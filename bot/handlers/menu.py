@@ -6,7 +6,7 @@ from bot.core.context import TurnContext
 from bot.core.i18n import _
 from bot.core.messages import Button
 from bot.core.router import Handler, Router
-from bot.handlers import device, faq, my_data, registration
+from bot.handlers import device, faq, my_data, registration, reminders
 from bot.handlers.buttons import MENU, main_menu_buttons
 from bot.handlers.common import reply_stale
 from bot.handlers.staff.common import home_button
@@ -66,10 +66,11 @@ BUILT: dict[str, Handler] = {
     "official": faq.show_official,
     "register": registration.start,
     "mine": my_data.show_registrations,
+    "reminders": reminders.start,
 }
-# Items of older menus that are not features yet: their buttons, still on people's screens,
-# answer the topic that says what there is today.
-FORMER_ITEMS = {"reminders": "subscribe"}
+# Items of older menus that are not features any more: their buttons, still on people's
+# screens, answer the topic that says what there is today.
+FORMER_ITEMS: dict[str, str] = {}
 
 
 async def on_menu_item(ctx: TurnContext) -> None:

@@ -176,6 +176,16 @@ async def show_data(ctx: TurnContext) -> None:
     lines += [
         f"   – {_day(ctx, check.at)}: {check.name or by_questions}" for check in stored.checks
     ]
+    subscription = await ctx.services.subscriptions.current(ctx.user.id)
+    if subscription is not None:
+        area = ctx.services.places.area_name(subscription.province_code, subscription.ward_code)
+        lines.append(
+            _("• you get reminders and announcements for: {area};").format(
+                area=area or _("the whole country")
+            )
+        )
+    else:
+        lines.append(_("• reminders and announcements: you do not get them;"))
     lines += [
         _("• messages kept for a few days so that none is lost: {count}.").format(
             count=counts.messages_in + counts.messages_out

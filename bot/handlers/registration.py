@@ -661,7 +661,7 @@ async def _tell(ctx: TurnContext, submission: Submission, values: Mapping[str, A
                 "the programme's rules. Nobody will ask you for money, an OTP code or a "
                 "password for this."
             ).format(reference=view.reference, phone=show_phone(view.details.contact_phone)),
-            [my_registrations_button(), menu_button()],
+            [my_registrations_button(), *await _reminders_offer(ctx), menu_button()],
         )
     elif submission.outcome is Outcome.UPDATED:
         ctx.reply(
@@ -693,6 +693,13 @@ async def _tell(ctx: TurnContext, submission: Submission, values: Mapping[str, A
             locked_message(view.reference),
             [official_button(), my_registrations_button(), menu_button()],
         )
+
+
+async def _reminders_offer(ctx: TurnContext) -> list[Button]:
+    """ "Get reminders" after a registration, for a person who does not get them yet."""
+    if await ctx.services.subscriptions.current(ctx.user.id) is not None:
+        return []
+    return [Button(_("Get reminders"), "menu:reminders")]
 
 
 def locked_message(reference: str) -> str:

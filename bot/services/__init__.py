@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.content.loader import Content
 from bot.core.clock import Clock
 from bot.core.normalize import normalize
 from bot.core.text import mask_personal_numbers
+from bot.services.broadcasts import BroadcastService
 from bot.services.casework import CaseworkService
 from bot.services.device_checks import DeviceChecker
 from bot.services.devices import DeviceCatalogue
@@ -19,6 +21,7 @@ from bot.services.personal_data import PersonalDataService
 from bot.services.places import Places
 from bot.services.registrations import RegistrationService
 from bot.services.staff import StaffService
+from bot.services.subscriptions import SubscriptionService
 from bot.services.tac_table import PackagedTacTable
 from db.repositories.faq_misses import FaqMissRepository
 
@@ -59,6 +62,8 @@ class Services:
     staff: StaffService
     casework: CaseworkService
     export_dir: Path
+    subscriptions: SubscriptionService
+    broadcasts: BroadcastService
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,7 @@ class ServicesFactory:
     tacs: PackagedTacTable
     places: Places
     default_province_code: int
+    content: Content
     export_dir: Path = Path("var/exports")
 
     def __call__(self, session: AsyncSession, clock: Clock) -> Services:
@@ -85,4 +91,6 @@ class ServicesFactory:
             staff=StaffService(session, self.places),
             casework=CaseworkService(session, ZoneInfo(clock.timezone)),
             export_dir=self.export_dir,
+            subscriptions=SubscriptionService(session),
+            broadcasts=BroadcastService(session, content=self.content, places=self.places),
         )

@@ -15,14 +15,21 @@ from db.repositories.outbox import OutboxRepository
 
 
 async def prune_handled(
-    sessionmaker: async_sessionmaker[AsyncSession], *, older_than: timedelta
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    older_than: timedelta,
+    bodies_older_than: timedelta = timedelta(days=30),
 ) -> dict[str, int]:
-    """Delete updates handled and messages finished more than `older_than` ago; how many."""
-    before = utcnow() - older_than
+    """Delete updates handled and replies finished more than `older_than` ago, and empty the
+    text of broadcast and status messages finished more than `bodies_older_than` ago (their
+    outcomes stay, for the counts); how many of each."""
+    now = utcnow()
     async with sessionmaker() as session, session.begin():
-        inbox = await InboxRepository(session).prune(handled_before=before)
-        outbox = await OutboxRepository(session).prune(finished_before=before)
-    return {"inbox": inbox, "outbox": outbox}
+        inbox = await InboxRepository(session).prune(handled_before=now - older_than)
+        outbox = OutboxRepository(session)
+        replies = await outbox.prune(finished_before=now - older_than)
+        bodies = await outbox.drop_bodies(finished_before=now - bodies_older_than)
+    return {"inbox": inbox, "outbox": replies, "bodies": bodies}
 
 
 EXPORTS_KEPT = timedelta(days=1)

@@ -17,6 +17,7 @@ from db.models import (
     OutboxMessage,
     Registration,
     RegistrationEvent,
+    Subscription,
     User,
 )
 from db.repositories import inbox, outbox
@@ -31,6 +32,7 @@ class StoredCounts:
     device_checks: int
     messages_in: int
     messages_out: int
+    subscriptions: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """For the audit entry (counts only)."""
@@ -40,6 +42,7 @@ class StoredCounts:
             "device_checks": self.device_checks,
             "messages_in": self.messages_in,
             "messages_out": self.messages_out,
+            "subscriptions": self.subscriptions,
         }
 
 
@@ -84,10 +87,12 @@ class PersonalDataRepository:
                 InboxUpdate.conversation == user.external_id,
             ),
             messages_out=await self._count(OutboxMessage, OutboxMessage.user_id == user.id),
+            subscriptions=await self._count(Subscription, Subscription.user_id == user.id),
         )
 
     async def erase(self, user: User) -> StoredCounts:
-        """Delete the user's registrations (with their history), consents and device checks;
+        """Delete the user's registrations (with their history), consents, device checks,
+        subscriptions and messages not sent yet;
         empty their handled messages in and their finished messages out; forget the form in
         progress, the name, the reply address and the platform id. The user row stays as an
         empty shell so that the reply to this very turn can still be queued; the person's
@@ -101,6 +106,13 @@ class PersonalDataRepository:
         await self.session.execute(delete(Registration).where(Registration.user_id == user.id))
         await self.session.execute(delete(Consent).where(Consent.user_id == user.id))
         await self.session.execute(delete(DeviceCheck).where(DeviceCheck.user_id == user.id))
+        await self.session.execute(delete(Subscription).where(Subscription.user_id == user.id))
+        # Messages not sent yet (a broadcast's, a status change's) never will be.
+        await self.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.user_id == user.id, OutboxMessage.status == outbox.PENDING
+            )
+        )
         await self.session.execute(
             update(Conversation)
             .where(Conversation.user_id == user.id)

@@ -43,7 +43,7 @@ def test_piped_start_shows_the_vietnamese_menu(env, tmp_path):
     out = result.stdout
     assert "Chào anh/chị ạ" in out
     assert "  1. Lộ trình tắt sóng" in out
-    assert "  3. Đăng ký hỗ trợ" in out and "  6. Nơi hỏi trực tiếp" in out
+    assert "  3. Đăng ký hỗ trợ" in out and "  7. Nơi hỏi trực tiếp" in out
     assert "> 1\n" in out
     assert "16/10/2024" in out  # "1" opened the timeline
     assert "\x1b[" not in out  # plain text when not a terminal
@@ -53,7 +53,7 @@ def test_locale_option_shows_english(env, tmp_path):
     result = run_bot(["chat", "--user", "bo", "--locale", "en"], "/start\n", env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1. Shutdown timeline" in result.stdout
-    assert "3. Register for support" in result.stdout and "6. Where to ask" in result.stdout
+    assert "3. Register for support" in result.stdout and "7. Where to ask" in result.stdout
 
 
 def test_identity_keeps_state_between_runs(env, tmp_path):
@@ -123,3 +123,30 @@ def test_db_upgrade_command(env, tmp_path):
     assert (tmp_path / "bot.db").exists()
     result = run_bot(["db", "check"], "", env, tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_console_shows_a_due_announcement_once_and_not_in_quiet_hours(env, tmp_path):
+    """`bot chat` looks for due broadcasts itself (no `bot run` on the console) and shows
+    them to a console subscriber: never in quiet hours, and once."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    subscribed = run_bot(["chat", "--user", "an"], "/nhacnho\n1\n1\n", env, tmp_path)
+    assert "Xong: anh/chị sẽ nhận tin" in subscribed.stdout, subscribed.stdout
+    created = run_bot(
+        ["broadcast", "create", "--text", "Họp dân tối thứ Bảy ở nhà văn hóa.", "--yes"],
+        "",
+        env,
+        tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    local = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    around_now = f"{local - timedelta(hours=1):%H:%M}-{local + timedelta(hours=1):%H:%M}"
+    quiet = run_bot(["chat", "--user", "an"], "", {**env, "QUIET_HOURS": around_now}, tmp_path)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Họp dân" not in quiet.stdout
+    shown = run_bot(["chat", "--user", "an"], "", {**env, "QUIET_HOURS": "off"}, tmp_path)
+    assert shown.stdout.count("Họp dân tối thứ Bảy ở nhà văn hóa.") == 1, shown.stdout
+    assert "Gõ “dừng”" in shown.stdout
+    again = run_bot(["chat", "--user", "an"], "", {**env, "QUIET_HOURS": "off"}, tmp_path)
+    assert "Họp dân" not in again.stdout

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from db.models import InboxUpdate, OutboxMessage
 from db.session import make_engine
 from tests.support import fake_telegram, fake_zalo
-from tests.support.processes import BotProcess, bot_env, free_port
+from tests.support.processes import BotProcess, bot_env, free_port, wait_until
 from tests.support.recording import deliver_until_accepted
 from tests.support.servers import serving
 
@@ -73,14 +73,6 @@ class Platform:
     async def queue(self, updates: list[dict]) -> None:
         for update in updates:
             await self.fake.deliver(update)
-
-
-async def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 async def outbox_and_inbox(url: str) -> tuple[list[tuple[str, str, str]], Counter[str]]:

@@ -6,8 +6,6 @@ unreachable and the registration says so."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 from collections import Counter
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -19,9 +17,8 @@ from bot.services.casework import CaseworkService
 from bot.services.registrations import HouseholdDetails, RegistrationService
 from db.models import OutboxMessage, User
 from db.session import make_engine, make_sessionmaker
-from tests.channels.test_crash import wait_until
 from tests.support import fake_telegram
-from tests.support.processes import BotProcess, bot_env, free_port
+from tests.support.processes import BotProcess, free_port, sender_env, wait_until
 from tests.support.servers import serving
 from tests.support.staff import CHIENG_SINH, SON_LA, add_staff
 
@@ -95,22 +92,6 @@ async def status_rows(url: str) -> list[tuple[str, str]]:
         await engine.dispose()
 
 
-def sender_env(tmp_path, locales_dir, cache_dir, url, fake, port, **settings: str) -> dict:
-    """The environment of a `bot run` that polls the fake Telegram (nothing arrives) and
-    sends what waits in the outbox."""
-    return bot_env(
-        tmp_path,
-        locales_dir,
-        DATABASE_URL=url,
-        CACHE_DIR=str(cache_dir),
-        HTTP_PORT=str(port),
-        TELEGRAM_BOT_TOKEN=fake.token,
-        TELEGRAM_BASE_URL=f"{fake.base_url}/bot",
-        OUTBOX_POLL_SECONDS="0.2",
-        **settings,
-    )
-
-
 async def test_status_messages_arrive_once_across_a_kill_of_the_sender(
     make_app, database_url, tmp_path, locales_dir, bot_cache_dir
 ):
@@ -126,11 +107,13 @@ async def test_status_messages_arrive_once_across_a_kill_of_the_sender(
             TELEGRAM_SENDS_PER_SECOND="15",  # slow enough to kill it half-way
             OUTBOX_LEASE_SECONDS="1",
         )  # fmt: skip
-        bot = await BotProcess.start(env, tmp_path / "first.log")
-        await bot.wait_healthy(port)
-        await wait_until(lambda: len(fake.sent) >= CITIZENS // 3, 60, "the first messages")
-        os.kill(bot.process.pid, signal.SIGKILL)
-        await bot.process.wait()
+        await BotProcess.killed_when(
+            env,
+            tmp_path / "first.log",
+            port,
+            lambda: len(fake.sent) >= CITIZENS // 3,
+            "the first messages",
+        )
         sent_at_kill = len(fake.sent)
         assert sent_at_kill < CITIZENS, "the kill came after every message"
         again = await BotProcess.start(env, tmp_path / "second.log")

@@ -218,6 +218,7 @@ async def test_bot_run_with_both_channels(fake, tmp_path, locales_dir, bot_cache
                 "zalo": "running",
                 "inbox": "running",
                 "sender": "running",
+                "scheduler": "running",
             }
         finally:
             code = await process.stop()

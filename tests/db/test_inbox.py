@@ -125,6 +125,7 @@ async def test_handled_rows_are_pruned_after_the_retention_period(make_app, data
     assert await prune_handled(app.runner.sessionmaker, older_than=timedelta(days=1)) == {
         "inbox": 0,
         "outbox": 0,
+        "bodies": 0,
     }
     pruned = await prune_handled(app.runner.sessionmaker, older_than=timedelta(seconds=-60))
     assert pruned["inbox"] == 1  # the pending one stays, and unsent messages stay

@@ -1,8 +1,9 @@
 """A fake Telegram Bot API on 127.0.0.1 for PTB (shared/platforms/messaging-apis.md §3).
 
-PTB sends form-encoded bodies with JSON-encoded values. getUpdates honours `offset` and
-long-polls up to `timeout`; sendMessage enforces 4,096 characters, answers 429 with
-`retry_after` or 403 for a blocked chat on request; webhooks are pushed with the secret header.
+PTB sends form-encoded bodies with JSON-encoded values (our sendMessage sends JSON). getUpdates
+honours `offset` and long-polls up to `timeout`; sendMessage enforces 4,096 characters, answers
+429 with `retry_after` or 403 for a blocked chat on request, and records when each message
+arrived (`at`, Unix time); webhooks are pushed with the secret header.
 """
 
 from __future__ import annotations
@@ -130,6 +131,17 @@ class FakeTelegram(SentMessages):
         async def stats() -> JSONResponse:
             return _ok({"sent": len(self.sent)})
 
+        @api.get("/_test/arrivals")
+        async def arrivals() -> JSONResponse:
+            """Benchmark hook: every message taken, as [chat id, arrival Unix time]."""
+            return _ok([[m["chat_id"], m["at"]] for m in self.sent])
+
+        @api.post("/_test/reset")
+        async def reset() -> JSONResponse:
+            """Benchmark hook: forget the messages taken."""
+            self.sent.clear()
+            return _ok(True)
+
         @api.post("/bot{token}/{method}")
         async def call(token: str, method: str, request: Request) -> JSONResponse:
             if token != self.token:
@@ -182,6 +194,7 @@ class FakeTelegram(SentMessages):
                         "file_name": upload.filename}  # fmt: skip
             return _ok(self._message(chat_id, document=document))
         if method == "sendMessage":
+            arrived = time.time()
             chat_id, text = int(body["chat_id"]), str(body.get("text", ""))
             if len(text.encode("utf-16-le")) // 2 > 4096:
                 return _error(400, "Bad Request: message is too long")
@@ -196,11 +209,14 @@ class FakeTelegram(SentMessages):
             if failure == "500":
                 return _error(500, "Internal Server Error")
             if failure == "hang":
-                self.sent.append({"chat_id": chat_id, "text": text, "reply_markup": None})
+                self.sent.append(
+                    {"chat_id": chat_id, "text": text, "reply_markup": None, "at": arrived}
+                )
                 await asyncio.sleep(self.hang_seconds)  # delivered, but the answer is late
             else:
+                markup = body.get("reply_markup")
                 self.sent.append(
-                    {"chat_id": chat_id, "text": text, "reply_markup": body.get("reply_markup")}
+                    {"chat_id": chat_id, "text": text, "reply_markup": markup, "at": arrived}
                 )
             self.new_message.set()
             return _ok({**self._message(chat_id, text=text), "from": BOT_USER})
@@ -216,7 +232,7 @@ def _decode(value: Any) -> Any:
     return value
 
 
-if __name__ == "__main__":  # python -m tests.support.fake_telegram PORT (for bench/inbound.py)
+if __name__ == "__main__":  # python -m tests.support.fake_telegram PORT (for bench/*.py)
     import sys
 
     import uvicorn

@@ -1,7 +1,8 @@
 """A fake Zalo Bot API on 127.0.0.1 (shared/platforms/messaging-apis.md §1.10).
 
 getUpdates returns ONE queued update or HTTP 408 after the timeout; sendMessage rejects empty
-or over-2,000-character texts; every call is recorded; tests inject inbound messages either
+or over-2,000-character texts and records when each message arrived (`at`, Unix time); every
+call is recorded; tests inject inbound messages either
 into the poll queue or POSTed to the registered webhook (flat or wrapped, duplicates allowed).
 """
 
@@ -160,7 +161,7 @@ class FakeZalo(SentMessages):
             failure = self.send_failures.pop(0) if self.send_failures else None
             if failure in ("429", "500"):
                 return _error(int(failure), "Too Many Requests" if failure == "429" else "Error")
-            self.sent.append({"chat_id": chat_id, "text": text})
+            self.sent.append({"chat_id": chat_id, "text": text, "at": time.time()})
             if failure == "hang":
                 await asyncio.sleep(self.hang_seconds)
             self.new_message.set()

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from tests.support.fake_telegram import FakeTelegram
+
 # A cold start trains the question matcher (a few seconds, more on a loaded machine).
 START_TIMEOUT = 120.0
+
+
+async def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Until `condition()` is true; fails naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
 
 
 def free_port() -> int:
@@ -33,6 +47,33 @@ def bot_env(tmp_path: Path, locales_dir: Path, **settings: str) -> dict[str, str
     )
     env.update(settings)
     return env
+
+
+def sender_env(
+    tmp_path: Path,
+    locales_dir: Path,
+    cache_dir: Path,
+    url: str,
+    fake: FakeTelegram,
+    port: int,
+    **settings: str,
+) -> dict[str, str]:
+    """The environment of a `bot run` against a fake Telegram server (`fake`, with `token`
+    and `base_url`) that polls it and sends what waits in the outbox: quick to notice due
+    messages and work, no quiet hours unless `settings` set them."""
+    return bot_env(
+        tmp_path,
+        locales_dir,
+        DATABASE_URL=url,
+        CACHE_DIR=str(cache_dir),
+        HTTP_PORT=str(port),
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_BASE_URL=f"{fake.base_url}/bot",
+        OUTBOX_POLL_SECONDS="0.2",
+        SCHEDULER_SECONDS="0.5",
+        QUIET_HOURS="off",
+        **settings,
+    )
 
 
 def run_bot(
@@ -92,3 +133,24 @@ class BotProcess:
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(self.process.wait(), 30)
+
+    @classmethod
+    async def killed_when(
+        cls,
+        env: dict[str, str],
+        log_path: Path,
+        port: int,
+        condition: Callable[[], object],
+        what: str,
+        timeout: float = 60,
+    ) -> None:
+        """Start `bot run`, wait until `condition()` (`what`), then kill it with SIGKILL (also
+        when the wait failed), as a crash would."""
+        bot = await cls.start(env, log_path)
+        try:
+            await bot.wait_healthy(port)
+            await wait_until(condition, timeout, what)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(bot.process.pid, signal.SIGKILL)
+            await bot.process.wait()

@@ -10,7 +10,7 @@ from bot.core.context import TurnContext
 from bot.core.forms import FormRoutes
 from bot.core.router import Router
 from bot.handlers.common import on_stale_payload
-from bot.handlers.staff import cases, exports, home
+from bot.handlers.staff import broadcasts, cases, exports, home
 from bot.handlers.staff.common import ADMIN_PAYLOAD, CHANGE_PAYLOAD, PAYLOAD
 
 
@@ -37,6 +37,17 @@ async def on_staff_button(ctx: TurnContext) -> None:
         await on_stale_payload(ctx)
 
 
+async def on_change_button(ctx: TurnContext) -> None:
+    """`stc:…`: what staff who change things may press (status changes, announcements)."""
+    kind, _sep, rest = ctx.args.partition(":")
+    if kind == "to":
+        await cases.start_change(ctx)
+    elif kind == "bc":
+        await broadcasts.on_button(ctx, rest)
+    else:
+        await on_stale_payload(ctx)
+
+
 async def on_admin_button(ctx: TurnContext) -> None:
     """`sta:invite`: what only admins may press."""
     if ctx.args == "invite":
@@ -58,9 +69,13 @@ def register(router: Router, form_routes: FormRoutes) -> None:
     form_routes.add(cases.FILTER_FORM_DEF)
     staff.guard_state(cases.FILTER_FORM)
     change = router.guarded(Group.STAFF_CHANGE)
-    change.payload(CHANGE_PAYLOAD, cases.start_change)
+    change.payload(CHANGE_PAYLOAD, on_change_button)
     form_routes.add(cases.CHANGE_FORM_DEF)
     change.guard_state(cases.CHANGE_FORM)
+    change.command("thongbao", broadcasts.show_broadcasts)
+    change.state(broadcasts.CONFIRM, broadcasts.on_confirm_text)
+    form_routes.add(broadcasts.COMPOSE_FORM_DEF)
+    change.guard_state(broadcasts.COMPOSE_FORM)
     admin = router.guarded(Group.ADMIN)
     admin.command("moicanbo", home.start_invite)
     admin.payload(ADMIN_PAYLOAD, on_admin_button)

@@ -279,9 +279,9 @@ async def back_to_list(ctx: TurnContext) -> None:
 
 async def start_change(ctx: TurnContext) -> None:
     """`stc:to:<status>` under an open registration: ask for the note, then confirm."""
-    action, _sep, to_status = ctx.args.partition(":")
+    _action, _sep, to_status = ctx.args.partition(":")
     reference = ctx.data.get("open") if ctx.state == LIST else None
-    if action != "to" or not isinstance(reference, str) or to_status not in ACTION_LABELS:
+    if not isinstance(reference, str) or to_status not in ACTION_LABELS:
         await on_stale_payload(ctx)
         return
     await forms.start(

@@ -14,6 +14,7 @@ from bot.handlers.common import on_unknown_command
 from bot.handlers.staff.cases import show_list
 from bot.handlers.staff.common import (
     ADMIN_PAYLOAD,
+    CHANGE_PAYLOAD,
     PAYLOAD,
     area_name,
     home_button,
@@ -49,6 +50,8 @@ async def show_home(ctx: TurnContext) -> None:
         Button(_("Filter"), f"{PAYLOAD}:filter"),
         Button(_("Export to Excel"), f"{PAYLOAD}:export"),
     ]
+    if staff.may_change:  # only shown: the announcements' routes are guarded
+        buttons.append(Button(_("Announcements"), f"{CHANGE_PAYLOAD}:bc:list"))
     if Group.ADMIN in staff.groups:  # only shown: the invitation's routes are guarded
         buttons.append(Button(_("Invite staff"), f"{ADMIN_PAYLOAD}:invite"))
     buttons += [Button(_("Use another chat account"), f"{PAYLOAD}:link"), menu_button()]
