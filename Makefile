@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PO_FILES := $(wildcard locales/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: install install-test catalogs chat test lint messages bench clean
+.PHONY: install install-test catalogs chat test lint messages bench clean screenshots
 
 install: $(VENV)/.installed catalogs
 
@@ -40,7 +40,12 @@ chat: install
 	@$(BIN)/bot chat
 
 test: install-test
+	@[ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ] || echo "Note: Chromium is not installed, so the web console's browser tests are skipped. Install it with: sudo apt-get install chromium" >&2
 	@$(BIN)/python -m pytest
+
+# Pictures of the web console's main pages for docs/screenshots (taken by the browser tests).
+screenshots: install-test
+	@SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/web/test_console_browser.py
 
 lint: install-test
 	@$(BIN)/ruff check .

@@ -78,6 +78,8 @@ def build_app(settings: Settings, *, router: Router | None = None) -> App:
             default_province_code=settings.default_province_code,
             content=content,
             export_dir=settings.export_dir,
+            console_url=settings.console_url,
+            login_link_minutes=settings.web_login_link_minutes,
         ),
         clock=clock,
         config=RunnerConfig(

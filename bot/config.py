@@ -189,6 +189,22 @@ class Settings(BaseSettings):
         gt=0,
         description="How often the scheduler looks for broadcasts and reminders that are due.",
     )
+    web_base_url: str | None = Field(
+        default=None,
+        description="The address people open the web console at, used in sign-in links "
+        "(default: http://HTTP_HOST:HTTP_PORT).",
+    )
+    web_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the web console's cookies (default: one made on first use "
+        "and kept in the database, shared by every process).",
+    )
+    web_session_hours: float = Field(
+        default=8, gt=0, le=24 * 7, description="A web console session ends after this long."
+    )
+    web_login_link_minutes: int = Field(
+        default=10, ge=1, le=60, description="A sign-in link works this many minutes, once."
+    )
     export_dir: Path = Field(
         default=Path("var/exports"),
         description="Where exports made from the chat are written before they are sent (they "
@@ -237,6 +253,12 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f'"{value}" is not a time zone; use e.g. Asia/Ho_Chi_Minh') from None
         return value
+
+    @property
+    def console_url(self) -> str:
+        """Where the web console is, as people open it (no trailing slash)."""
+        base = self.web_base_url or f"http://{self.http_host}:{self.http_port}"
+        return base.rstrip("/")
 
     @field_validator("quiet_hours")
     @classmethod

@@ -33,6 +33,7 @@ from bot.metrics import Metrics
 from bot.scheduler import Scheduler
 from bot.services.retention import prune_exports, prune_handled
 from bot.web import create_web_app
+from bot.web.console import mount_console
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +235,17 @@ async def serve(settings: Settings) -> None:
             sock.close()
 
 
+async def require_schema(app: App) -> None:
+    """StartupError naming DATABASE_URL when the database is not migrated to the newest
+    revision (the console, the scheduler and every turn would fail on it)."""
+    from db import migrate
+
+    if await migrate.current_revision(app.engine) != migrate.head_revision():
+        raise StartupError(
+            "DATABASE_URL: the database is not up to date; run `bot db upgrade` first"
+        )
+
+
 def listen(host: str, port: int) -> list[socket.socket]:
     """The HTTP server's sockets, bound before anything else starts (as uvicorn would: every
     address `host` resolves to); StartupError naming HTTP_HOST/HTTP_PORT when they cannot be."""
@@ -241,7 +253,12 @@ def listen(host: str, port: int) -> list[socket.socket]:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         for family, _type, _proto, _name, address in dict.fromkeys(found):
-            sockets.append(socket.create_server(address, family=family))
+            server = socket.create_server(address, family=family)
+            # Accepted connections inherit it. asyncio sets it only on sockets it made with
+            # IPPROTO_TCP, and this one says 0: without it, a keep-alive answer waited for the
+            # client's delayed ACK, ~40 ms each (bench/console.py).
+            server.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sockets.append(server)
     except OSError as error:
         for sock in sockets:
             sock.close()
@@ -284,6 +301,8 @@ async def _run(settings: Settings, sockets: list[socket.socket]) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         await start_channels(runtime, settings, loops)
+        await require_schema(app)
+        await mount_console(web, app)  # it reads the database
     except StartupError:
         await runtime.aclose()
         await app.aclose()

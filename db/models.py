@@ -82,6 +82,49 @@ class StaffInvite(Base):
     )
 
 
+class WebLoginLink(Base):
+    """A one-time sign-in link to the web console for one staff member: only its token's
+    hash is kept; it expires within minutes and is used once."""
+
+    __tablename__ = "web_login_links"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[str] = mapped_column(String(64))  # "cli" or "staff:<id>"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds the token (signed), the table its hash. Ends at
+    `expires_at`, at sign-out, or when the member is removed."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("staff_members.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class AppSecret(Base):
+    """Secrets the processes of one deployment share, made on first use (the key that signs
+    the web console's cookies when WEB_SECRET is not set)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
 class Conversation(Base):
     """Dialogue state of one user: the current state name, its form data and offered choices."""
 

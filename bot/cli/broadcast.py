@@ -78,6 +78,8 @@ def _refusal(error: Exception) -> str:
         Refused.EMPTY_TEXT: "--text: the announcement is empty",
         Refused.TOO_LONG: "--text/--text-en: longer than 2,000 characters",
         Refused.IN_THE_PAST: "--at: this time has passed",
+        Refused.NOT_ALLOWED: "--as-staff: a viewer may not broadcast",
+        Refused.NO_CHAT_ACCOUNT: "the staff member has no chat account",
     }[error.reason]
 
 

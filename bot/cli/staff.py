@@ -1,5 +1,6 @@
 """The `staff` group: add a staff member (bootstrap), invite one with a one-time code, list
-and remove them. Every change is written to the audit log (actor "cli")."""
+and remove them, make a sign-in link to the web console. Every change is written to the
+audit log (actor "cli")."""
 
 from __future__ import annotations
 
@@ -173,6 +174,39 @@ def staff_remove(
     except StaffError as error:
         fail(_refused(error))
     typer.echo(f"Staff member {staff_id} removed.")
+
+
+@staff_cli.command("login-link")
+def staff_login_link(
+    staff_id: Annotated[int, typer.Argument(help="The member's id (staff list).")],
+) -> None:
+    """A one-time link that signs the member in to the web console (served by `bot run`)."""
+    from bot.services.staff import StaffError, StaffProblem
+    from bot.services.web_access import WebAccessService
+    from db.repositories.staff import StaffRepository
+
+    settings = load_settings()
+
+    async def make(session):  # type: ignore[no-untyped-def]
+        from bot.core.access import identity_of
+
+        member = await StaffRepository(session).member(staff_id)
+        if member is None:
+            raise StaffError(StaffProblem.NOT_FOUND, str(staff_id))
+        return await WebAccessService(session).login_link(
+            identity_of(member), minutes=settings.web_login_link_minutes, actor="cli"
+        )
+
+    try:
+        link = asyncio.run(write(settings, make))
+    except StaffError as error:
+        fail(_refused(error))
+    typer.echo(f"{settings.console_url}/console/login/{link.token}")
+    typer.echo(
+        f"Works once, within {settings.web_login_link_minutes} minutes. Give it only to staff "
+        f"member {staff_id}.",
+        err=True,
+    )
 
 
 def _area(province_code: int | None, ward_code: int | None) -> str:

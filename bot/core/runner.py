@@ -144,6 +144,10 @@ class TurnRunner:
         """Turns this process runs at once (the number of inbox workers)."""
         return self._config.max_concurrent_turns
 
+    def services_for(self, session: AsyncSession) -> Services:
+        """The services a turn gets, on `session` (the web console works through them)."""
+        return self._services_factory(session, self._clock)
+
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
         """The session factory the runner opens its turns with."""

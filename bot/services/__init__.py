@@ -12,8 +12,10 @@ from bot.content.loader import Content
 from bot.core.clock import Clock
 from bot.core.normalize import normalize
 from bot.core.text import mask_personal_numbers
+from bot.services.audit import AuditLog
 from bot.services.broadcasts import BroadcastService
 from bot.services.casework import CaseworkService
+from bot.services.content_gaps import ContentGaps
 from bot.services.device_checks import DeviceChecker
 from bot.services.devices import DeviceCatalogue
 from bot.services.faq import FaqService
@@ -23,6 +25,7 @@ from bot.services.registrations import RegistrationService
 from bot.services.staff import StaffService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.tac_table import PackagedTacTable
+from bot.services.web_access import WebAccessService
 from db.repositories.faq_misses import FaqMissRepository
 
 
@@ -64,6 +67,11 @@ class Services:
     export_dir: Path
     subscriptions: SubscriptionService
     broadcasts: BroadcastService
+    web_access: WebAccessService
+    gaps: ContentGaps
+    audit: AuditLog
+    console_url: str
+    login_link_minutes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,8 @@ class ServicesFactory:
     default_province_code: int
     content: Content
     export_dir: Path = Path("var/exports")
+    console_url: str = "http://127.0.0.1:8080"
+    login_link_minutes: int = 10
 
     def __call__(self, session: AsyncSession, clock: Clock) -> Services:
         return Services(
@@ -93,4 +103,9 @@ class ServicesFactory:
             export_dir=self.export_dir,
             subscriptions=SubscriptionService(session),
             broadcasts=BroadcastService(session, content=self.content, places=self.places),
+            web_access=WebAccessService(session),
+            gaps=ContentGaps(session),
+            audit=AuditLog(session),
+            console_url=self.console_url,
+            login_link_minutes=self.login_link_minutes,
         )

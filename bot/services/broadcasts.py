@@ -11,6 +11,7 @@ one stops what has not been sent. Every creation and cancellation is audited.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
-from bot.core.access import StaffIdentity
+from bot.core.access import Role, StaffIdentity
 from bot.core.i18n import _, use_locale
 from bot.core.messages import Button, Reply, reply_to_body
 from bot.services.places import Places
@@ -45,6 +46,8 @@ class Refused(StrEnum):
     EMPTY_TEXT = "empty_text"
     TOO_LONG = "too_long"
     IN_THE_PAST = "in_the_past"
+    NOT_ALLOWED = "not_allowed"  # a viewer: reads, changes nothing
+    NO_CHAT_ACCOUNT = "no_chat_account"  # a test needs a chat account to go to
 
 
 class BroadcastRefused(Exception):
@@ -187,11 +190,7 @@ class BroadcastService:
     ) -> Broadcast:
         """A broadcast scheduled for `send_at` (now, or later), audited."""
         moment = now or utcnow()
-        text_vi, text_en = text_vi.strip(), (text_en or "").strip() or None
-        if not text_vi:
-            raise BroadcastRefused(Refused.EMPTY_TEXT)
-        if len(text_vi) > TEXT_MAX or len(text_en or "") > TEXT_MAX:
-            raise BroadcastRefused(Refused.TOO_LONG)
+        text_vi, text_en = _checked_texts(staff, text_vi, text_en)
         if send_at < moment.replace(microsecond=0) and (moment - send_at).total_seconds() > 60:
             raise BroadcastRefused(Refused.IN_THE_PAST)
         audience = self.within_area(staff, audience)
@@ -220,6 +219,31 @@ class BroadcastService:
         )
         return row
 
+    async def send_test(
+        self, staff: StaffIdentity, *, text_vi: str, text_en: str | None, chat_accounts: list[User]
+    ) -> str:
+        """The broadcast as recipients will get it, to the member's own chat account (a
+        Telegram or Zalo one first), at once; the channel it went to."""
+        text_vi, text_en = _checked_texts(staff, text_vi, text_en)
+        reachable = sorted(chat_accounts, key=lambda user: user.channel == "console")
+        if not reachable:
+            raise BroadcastRefused(Refused.NO_CHAT_ACCOUNT)
+        account = reachable[0]
+        text = text_en if account.locale == "en" and text_en else text_vi
+        await self._outbox.add(
+            [
+                NewMessage(
+                    channel=account.channel,
+                    address=account.address or account.external_id,
+                    dedup_key=f"bctest:{secrets.token_hex(8)}",
+                    kind="status",  # a test is a reply to its author: no quiet hours
+                    body=reply_to_body(broadcast_reply(text, account.locale)),
+                    user_id=account.id,
+                )
+            ]
+        )
+        return account.channel
+
     async def _visible(
         self, staff: StaffIdentity | None, broadcast_id: int, *, lock: bool
     ) -> Broadcast:
@@ -239,6 +263,8 @@ class BroadcastService:
         row = await self._visible(staff, broadcast_id, lock=True)
         if row.status not in ("scheduled", "sending"):
             raise BroadcastRefused(Refused.FINISHED)
+        if not may_cancel(staff, row):
+            raise BroadcastRefused(Refused.NOT_ALLOWED)
         cancelled = await self._repository.cancel_pending(row.id)
         row.status, row.finished_at = "cancelled", utcnow()
         await self._audit.add(
@@ -342,3 +368,27 @@ class BroadcastService:
                 )
             ]
         )
+
+
+def may_cancel(staff: StaffIdentity | None, row: Broadcast) -> bool:
+    """Whether the member may cancel this broadcast while it is under way: staff who change
+    things, their area's announcements; the timeline's reminders, admins only."""
+    if row.status not in ("scheduled", "sending"):
+        return False
+    if staff is None:
+        return True
+    return staff.may_change and (row.kind != "reminder" or staff.role is Role.ADMIN)
+
+
+def _checked_texts(
+    staff: StaffIdentity | None, text_vi: str, text_en: str | None
+) -> tuple[str, str | None]:
+    """The texts, trimmed; `BroadcastRefused` for a viewer, an empty or a too long text."""
+    if staff is not None and not staff.may_change:
+        raise BroadcastRefused(Refused.NOT_ALLOWED)
+    text_vi, text_en = text_vi.strip(), (text_en or "").strip() or None
+    if not text_vi:
+        raise BroadcastRefused(Refused.EMPTY_TEXT)
+    if len(text_vi) > TEXT_MAX or len(text_en or "") > TEXT_MAX:
+        raise BroadcastRefused(Refused.TOO_LONG)
+    return text_vi, text_en

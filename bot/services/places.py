@@ -72,6 +72,10 @@ class Places:
             grouped.setdefault(ward.province_code, []).append(ward)
         return grouped
 
+    def wards_of(self, province_code: int) -> list[Place]:
+        """The communes and wards of a province, by name."""
+        return sorted(self._wards_by_province.get(province_code, []), key=lambda p: p.key)
+
     def province(self, code: int) -> Place | None:
         """The province with this code."""
         return self.provinces.get(code)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.access import Role, StaffIdentity, identity_of
 from bot.services.places import Places
 from bot.services.scopes import Scope
-from db.models import StaffInvite, StaffMember, utcnow
+from db.models import StaffInvite, StaffMember, User, utcnow
 from db.repositories.audit import AuditRepository
 from db.repositories.staff import StaffRepository, StaffRow
 from db.repositories.users import UserRepository
@@ -204,9 +204,42 @@ class StaffService:
         )
         return identity_of(member)
 
+    async def accounts(self, staff: StaffIdentity) -> list[User]:
+        """The chat accounts that reach a member."""
+        return await self._staff.accounts(staff.id)
+
     async def listed(self) -> list[StaffRow]:
         """Every member, with the chat accounts that reach them."""
         return await self._staff.listed()
+
+    async def change(
+        self,
+        staff_id: int,
+        *,
+        role: Role,
+        province_code: int | None,
+        ward_code: int | None,
+        actor: str = "cli",
+    ) -> StaffIdentity:
+        """Give a member another role or area (the last admin stays an admin). Audited."""
+        member = await self._staff.member(staff_id)
+        if member is None:
+            raise StaffError(StaffProblem.NOT_FOUND, str(staff_id))
+        province_code, ward_code = self.checked_area(role, province_code, ward_code)
+        if (
+            member.role == Role.ADMIN.value
+            and role is not Role.ADMIN
+            and await self._staff.count_admins() <= 1
+        ):
+            raise StaffError(StaffProblem.LAST_ADMIN, str(staff_id))
+        before = _area(member)
+        member.role, member.province_code, member.ward_code = role.value, province_code, ward_code
+        await self._audit.add(
+            actor=actor,
+            action="staff.changed",
+            detail={"staff": staff_id, "before": before, "after": _area(member)},
+        )
+        return identity_of(member)
 
     async def remove(self, staff_id: int, *, actor: str = "cli") -> None:
         """Take a member's role away (their history stays, named by id)."""

@@ -21,9 +21,14 @@ class AuditRepository:
         self.session.add(AuditEntry(actor=actor, action=action, detail=detail))
         await self.session.flush()
 
-    async def latest(self, limit: int = 50, *, action: str | None = None) -> list[AuditEntry]:
-        """The newest entries first (`action`: only those whose action starts with it)."""
+    async def latest(
+        self, limit: int = 50, *, action: str | None = None, before_id: int | None = None
+    ) -> list[AuditEntry]:
+        """The newest entries first (`action`: only those whose action starts with it;
+        `before_id`: older than that entry, for the next page)."""
         query = select(AuditEntry)
+        if before_id is not None:
+            query = query.where(AuditEntry.id < before_id)
         if action:
             query = query.where(AuditEntry.action.startswith(action, autoescape=True))
         rows = await self.session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))

@@ -45,6 +45,13 @@ class StaffRepository:
         """Make `user`'s chat account one of `member`'s."""
         user.staff_id = member.id
 
+    async def accounts(self, staff_id: int) -> list[User]:
+        """The chat accounts that reach a member, oldest first."""
+        rows = await self.session.scalars(
+            select(User).where(User.staff_id == staff_id).order_by(User.id)
+        )
+        return list(rows)
+
     async def listed(self) -> list[StaffRow]:
         """Every member not removed, oldest first, with their accounts."""
         members = list(

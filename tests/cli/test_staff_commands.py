@@ -186,3 +186,31 @@ def test_a_status_change_is_in_the_outbox_and_the_audit_log(database):
     assert code == 2 and "--status" in err
     code, out, _err = bot("audit", "list")
     assert "registration.status_changed" in out and reference in out
+
+
+def test_a_login_link_for_the_web_console_works_once(database, monkeypatch):
+    monkeypatch.setenv("WEB_BASE_URL", "https://canbo.example.vn/")
+    assert bot("staff", "add", "--channel", "telegram", "--id", "42", "--role", "admin")[0] == 0
+    code, out, err = bot("staff", "login-link", "1")
+    assert code == 0, err
+    [link] = out.split()
+    assert link.startswith("https://canbo.example.vn/console/login/")
+    assert "Works once, within 10 minutes" in err
+    code, _out, err = bot("staff", "login-link", "7")
+    assert code != 0 and "no staff member has this id" in err
+
+    async def use(token: str) -> list[bool]:
+        from bot.services.web_access import WebAccessService
+
+        engine = make_engine(database)
+        try:
+            used = []
+            for _ in range(2):
+                async with make_sessionmaker(engine)() as session, session.begin():
+                    signed = await WebAccessService(session).sign_in(token, hours=1)
+                    used.append(signed is not None)
+            return used
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(use(link.rsplit("/", 1)[1])) == [True, False]

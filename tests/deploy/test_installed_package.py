@@ -83,6 +83,10 @@ def test_the_installed_package_migrates_checks_and_answers(installed, tmp_path, 
     assert "Chào anh/chị ạ" in chat.stdout  # the compiled Vietnamese catalog was found
     assert list((app / "var" / "cache").glob("faq-model-*.npz"))
 
+    console = installed / "bot" / "web" / "console"  # the web console's pages ship too
+    assert (console / "templates" / "registrations.html").is_file()
+    assert (console / "static" / "console.js").is_file()
+
 
 def test_the_dockerfile_takes_these_steps():
     """What the test above assumes of the Dockerfile, read from it."""

@@ -44,7 +44,7 @@ async def test_a_citizen_sees_nothing_of_the_staff_side(make_app, database_url):
     app = make_app(database_url)
     reference = await register(app, "c1", ward="chieng sinh", phone="0912345678")
     citizen = Chat(app, user_id="c1", channel="telegram")
-    for command in ("canbo", "danhsach", "xuat", "lienket", "moicanbo"):
+    for command in ("canbo", "danhsach", "xuat", "lienket", "moicanbo", "dangnhap", "thongbao"):
         await citizen.send(f"/{command}")
         assert citizen.text == unknown_command_answer(command), command
     await citizen.send("/staff K7PM-3QXA")  # a code that was never made
@@ -254,3 +254,16 @@ async def test_an_export_asked_on_zalo_says_where_to_get_it(make_app, database_u
     assert officer.text.startswith("Ứng dụng này không nhận được tệp.")
     assert not any(reply.attachment for reply in officer.last)
     assert await rows(app, AuditEntry, AuditEntry.action == "registrations.exported") == []
+
+
+async def test_staff_get_a_one_time_link_to_the_web_console(make_app, database_url):
+    app = make_app(database_url, web_base_url="https://canbo.example.vn")
+    await add_staff(app, "v", "viewer", province=SON_LA)
+    viewer = Chat(app, user_id="v")
+    await viewer.send("/canbo")
+    await viewer.press("Bảng điều khiển trên web")
+    assert viewer.text.startswith("Anh/chị mở đường dẫn này để đăng nhập bảng điều khiển")
+    assert "trong 10 phút" in viewer.text
+    [link] = re.findall(r"https://canbo\.example\.vn/console/login/\S+", viewer.text)
+    await viewer.send("/dangnhap")
+    assert link not in viewer.text  # a new link each time

@@ -244,3 +244,18 @@ async def test_one_process_at_a_time_holds_the_scheduling_role(postgres_database
         await two.release()
         await first.dispose()
         await second.dispose()
+
+
+async def test_only_admins_may_cancel_the_timelines_reminders(make_app, database_url):
+    app = make_app(database_url)
+    await tick(app, datetime(2028, 7, 1, 3, 0, tzinfo=UTC), date(2028, 7, 1))
+    [reminder, *_] = await rows(app, Broadcast)
+    officer = await add_staff(app, "officer", "officer", ward=CHIENG_SINH)
+    admin = await add_staff(app, "boss", "admin", province=SON_LA)
+    async with app.runner.sessionmaker() as session, session.begin():
+        service = BroadcastService(session, content=app.content, places=app.places)
+        with pytest.raises(BroadcastRefused) as refused:
+            await service.cancel(officer, reminder.id)
+        assert refused.value.reason.value == "not_allowed"
+        report = await service.cancel(admin, reminder.id)
+        assert report.broadcast.status == "cancelled"

@@ -33,6 +33,8 @@ async def on_staff_button(ctx: TurnContext) -> None:
         await exports.export_from_chat(ctx)
     elif action == "link":
         await home.link_account(ctx)
+    elif action == "web":
+        await home.console_link(ctx)
     else:
         await on_stale_payload(ctx)
 
@@ -64,6 +66,7 @@ def register(router: Router, form_routes: FormRoutes) -> None:
     staff.command("danhsach", cases.back_to_list)
     staff.command("lienket", home.link_account)
     staff.command("xuat", exports.export_from_chat)
+    staff.command("dangnhap", home.console_link)
     staff.payload(PAYLOAD, on_staff_button)
     staff.state(cases.LIST, cases.on_list_text)
     form_routes.add(cases.FILTER_FORM_DEF)

@@ -29,6 +29,7 @@ from bot.services.broadcasts import (
     Refused,
     Report,
     broadcast_reply,
+    may_cancel,
     read_send_time,
 )
 from bot.services.registrations import Status
@@ -111,7 +112,7 @@ async def show_broadcasts(ctx: TurnContext) -> None:
             f"{CHANGE_PAYLOAD}:bc:cancel:{r.broadcast.id}",
         )
         for r in reports
-        if r.broadcast.status in ("scheduled", "sending")
+        if may_cancel(staff, r.broadcast)
     ]
     ctx.reply("\n".join(lines), [*buttons, home_button()])
 

@@ -54,7 +54,11 @@ async def show_home(ctx: TurnContext) -> None:
         buttons.append(Button(_("Announcements"), f"{CHANGE_PAYLOAD}:bc:list"))
     if Group.ADMIN in staff.groups:  # only shown: the invitation's routes are guarded
         buttons.append(Button(_("Invite staff"), f"{ADMIN_PAYLOAD}:invite"))
-    buttons += [Button(_("Use another chat account"), f"{PAYLOAD}:link"), menu_button()]
+    buttons += [
+        Button(_("Web console"), f"{PAYLOAD}:web"),
+        Button(_("Use another chat account"), f"{PAYLOAD}:link"),
+        menu_button(),
+    ]
     ctx.reply("\n".join(lines), buttons)
 
 
@@ -93,6 +97,20 @@ async def link_account(ctx: TurnContext) -> None:
             "From your other account (Zalo, Telegram), send: /staff {code}\nThe code works once, "
             "within 30 minutes. Do not give it to anyone."
         ).format(code=invitation.code),
+        [home_button()],
+    )
+
+
+async def console_link(ctx: TurnContext) -> None:
+    """`/dangnhap`: a one-time link that signs this member in to the web console."""
+    staff = require_staff(ctx)
+    minutes = ctx.services.login_link_minutes
+    link = await ctx.services.web_access.login_link(staff, minutes=minutes, actor=staff.actor)
+    ctx.reply(
+        _(
+            "Open this link to sign in to the web console (it works once, within {minutes} "
+            "minutes; do not give it to anyone):\n{url}"
+        ).format(minutes=minutes, url=f"{ctx.services.console_url}/console/login/{link.token}"),
         [home_button()],
     )
 
