@@ -28,10 +28,11 @@ Every answer must be 200, a list must show rows and the total the fill implies, 
 page its reference; the bench stops at the first that does not. Per page: `p50_ms`,
 `p95_ms` and `bytes` (median size of the answers). `healthz`: the same figures for
 /healthz, measured the same way first: the floor of any answer of `bot run` over this
-client (no page, one small database query), not part of the goals. It was ~44 ms when this bench was written: bot/server.py made its
-listening sockets with socket.create_server (proto 0), so asyncio did not set TCP_NODELAY
-on the connections, and each answer's body waited for the client's delayed ACK; the
-listening sockets now carry TCP_NODELAY (about 1 ms since).
+client (no page, one small database query), not part of the goals. It was ~44 ms when this
+bench was written: bot/server.py made its listening sockets with socket.create_server
+(proto 0), so asyncio did not set TCP_NODELAY on the connections, and each answer's body
+waited for the client's delayed ACK; the listening sockets now carry TCP_NODELAY (about
+1 ms since).
 
 `deep_vs_first_p95` = list_deep p95 / list_first p95. `goals_met`: every page's p95 under
 200 ms, and list_deep no slower than list_first at p95, with a 10 % tolerance (the ratio at
