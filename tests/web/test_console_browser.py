@@ -87,7 +87,9 @@ async def test_an_admin_works_through_the_console(make_app, sqlite_url, served, 
     saved = tmp_path / download.suggested_filename
     await download.save_as(saved)
     assert saved.suffix == ".xlsx"
-    rows = list(load_workbook(saved, read_only=True).worksheets[0].iter_rows(values_only=True))
+    book = load_workbook(saved, read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    book.close()  # read-only workbooks keep their file open until closed
     assert len(rows) == 2 and "Lò Văn Huy" in rows[1]
 
     # Compose a broadcast for later, see its audience, schedule it, cancel it.

@@ -132,8 +132,9 @@ async def test_an_officer_cannot_reach_another_communes_household_by_its_url(
             "/console/registrations/export", data={"csrf": csrf, "ward": str(TO_HIEU)}
         )
         assert export.status_code == 200
-        sheet = load_workbook(io.BytesIO(export.content), read_only=True).worksheets[0]
-        assert len(list(sheet.iter_rows())) == 1  # the header only
+        book = load_workbook(io.BytesIO(export.content), read_only=True)
+        assert len(list(book.worksheets[0].iter_rows())) == 1  # the header only
+        book.close()
         for admin_page in ("/console/audit", "/console/staff"):
             assert (await client.get(admin_page)).status_code == 403
     assert "registrations.exported" in await audit_actions(app)
