@@ -208,9 +208,10 @@ class StaffService:
         """The chat accounts that reach a member."""
         return await self._staff.accounts(staff.id)
 
-    async def listed(self) -> list[StaffRow]:
-        """Every member, with the chat accounts that reach them."""
-        return await self._staff.listed()
+    async def listed(self, *, by: StaffIdentity | None = None) -> list[StaffRow]:
+        """Every member (of `by`'s province, when `by` has one), with their chat accounts."""
+        rows = await self._staff.listed()
+        return [row for row in rows if _within(by, row.member)]
 
     async def change(
         self,
@@ -220,10 +221,12 @@ class StaffService:
         province_code: int | None,
         ward_code: int | None,
         actor: str = "cli",
+        by: StaffIdentity | None = None,
     ) -> StaffIdentity:
-        """Give a member another role or area (the last admin stays an admin). Audited."""
+        """Give a member another role or area (the last admin stays an admin). Audited.
+        `by`: the admin doing it, who reaches only members of their province."""
         member = await self._staff.member(staff_id)
-        if member is None:
+        if member is None or not _within(by, member):
             raise StaffError(StaffProblem.NOT_FOUND, str(staff_id))
         province_code, ward_code = self.checked_area(role, province_code, ward_code)
         if (
@@ -241,10 +244,13 @@ class StaffService:
         )
         return identity_of(member)
 
-    async def remove(self, staff_id: int, *, actor: str = "cli") -> None:
-        """Take a member's role away (their history stays, named by id)."""
+    async def remove(
+        self, staff_id: int, *, actor: str = "cli", by: StaffIdentity | None = None
+    ) -> None:
+        """Take a member's role away (their history stays, named by id); `by` as in
+        `change`."""
         member = await self._staff.member(staff_id)
-        if member is None:
+        if member is None or not _within(by, member):
             raise StaffError(StaffProblem.NOT_FOUND, str(staff_id))
         if member.role == Role.ADMIN.value and await self._staff.count_admins() <= 1:
             raise StaffError(StaffProblem.LAST_ADMIN, str(staff_id))
@@ -273,6 +279,12 @@ class StaffService:
             locale=locale,
         )
         return found, True
+
+
+def _within(by: StaffIdentity | None, member: StaffMember) -> bool:
+    """Whether `member` lies in the province of `by` (everyone, for the operator or a
+    nationwide admin)."""
+    return by is None or by.province_code is None or member.province_code == by.province_code
 
 
 def _area(member: StaffMember) -> dict[str, object]:

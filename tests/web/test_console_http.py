@@ -260,3 +260,68 @@ async def test_too_many_sign_in_attempts_get_a_kind_429(make_app, database_url):
             for n in range(11)
         ]
     assert codes[:10] == [400] * 10 and codes[10] == 429
+
+
+async def test_a_scheduled_broadcast_keeps_its_local_time(make_app, database_url):
+    from db.models import Broadcast
+
+    app = make_app(database_url)
+    admin = await add_staff(app, "boss", "admin", province=SON_LA)
+    async with console_client(app) as client:
+        csrf = await sign_in(app, client, admin)
+        created = await client.post(
+            "/console/broadcasts",
+            data={"csrf": csrf, "text_vi": "Họp dân", "when": "later", "at": "2030-01-15T08:00"},
+        )
+        assert created.status_code == 303
+        listed = await client.get("/console/broadcasts")
+        assert "15/01/2030 08:00" in listed.text
+        edit = await client.post(
+            "/console/broadcasts/preview",
+            data={"csrf": csrf, "action": "edit", "text_vi": "Nội dung cũ", "when": "now"},
+        )
+        assert edit.status_code == 200 and "Nội dung cũ</textarea>" in edit.text
+    async with app.runner.sessionmaker() as session:
+        row = await session.scalar(select(Broadcast))
+    assert row.send_at.replace(tzinfo=None).isoformat() == "2030-01-15T01:00:00"  # UTC
+
+
+async def test_odd_input_gets_a_kind_page_never_a_500(make_app, database_url):
+    app = make_app(database_url)
+    admin = await add_staff(app, "boss", "admin", province=SON_LA)
+    async with console_client(app) as client:
+        csrf = await sign_in(app, client, admin)
+        for url in (
+            "/console/registrations?ward=²&before=²",
+            "/console/registrations?since=0001-01-01&until=9999-12-31",
+            "/console/registrations?before=99999999999999999999",
+            "/console/audit?before=x",
+        ):
+            assert (await client.get(url)).status_code == 200, url
+        for url in ("/console/broadcasts/99999999999999999999/cancel", "/console/staff/x/remove"):
+            assert (await client.post(url, data={"csrf": csrf})).status_code == 404, url
+
+
+async def test_a_province_admin_manages_only_their_province(make_app, database_url):
+    app = make_app(database_url)
+    admin = await add_staff(app, "boss", "admin", province=SON_LA)
+    elsewhere = await add_staff(app, "far", "officer", province=1)  # Hà Nội
+    async with console_client(app) as client:
+        csrf = await sign_in(app, client, admin)
+        page = await client.get("/console/staff")
+        assert f"role-{elsewhere.id}" not in page.text
+        moved = await client.post(
+            f"/console/staff/{elsewhere.id}/change",
+            data={"csrf": csrf, "role": "viewer", "ward": "", "province": "1"},
+        )
+        assert moved.status_code == 400 and "Không tìm thấy cán bộ này" in moved.text
+        widened = await client.post(
+            f"/console/staff/{admin.id}/change",
+            data={"csrf": csrf, "role": "admin", "ward": "", "province": ""},
+        )
+        assert widened.status_code == 303
+    async with app.runner.sessionmaker() as session:
+        from db.models import StaffMember
+
+        member = await session.get(StaffMember, admin.id)
+    assert member.province_code == SON_LA  # never widened to every province

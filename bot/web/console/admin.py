@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from bot.core.access import Role
 from bot.services.staff import StaffError, StaffProblem
-from bot.web.console.base import Console, Visit, redirect
+from bot.web.console.base import Console, NotFound, Visit, read_id, redirect
 
 STAFF_PROBLEMS = {
     StaffProblem.NO_SCOPE: "Cán bộ và người chỉ xem cần một tỉnh hoặc một xã/phường.",
@@ -21,11 +21,6 @@ STAFF_PROBLEMS = {
     StaffProblem.NOT_FOUND: "Không tìm thấy cán bộ này.",
     StaffProblem.LAST_ADMIN: "Đây là quản trị viên cuối cùng: không thể bỏ quyền quản trị.",
 }
-
-
-def _int(value: object) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 def _role(value: object) -> Role | None:
@@ -50,7 +45,7 @@ def register(router: APIRouter, console: Console) -> None:
     async def audit(request: Request) -> Response:
         visit = await console.visit(request, admin=True)
         action = request.query_params.get("action") or None
-        before = _int(request.query_params.get("before"))
+        before = read_id(request.query_params.get("before"))
         async with console.services() as services:
             rows, more = await services.audit.page(action=action, before_id=before)
         return console.page(
@@ -70,7 +65,7 @@ def register(router: APIRouter, console: Console) -> None:
         status: int = 200,
     ) -> Response:
         async with console.services() as services:
-            members = await services.staff.listed()
+            members = await services.staff.listed(by=visit.staff)
         return console.page(
             "staff.html",
             visit,
@@ -95,8 +90,8 @@ def register(router: APIRouter, console: Console) -> None:
         role = _role(form.get("role"))
         if role is None:
             return await staff_page(visit, problem="Anh/chị chọn một vai trò.", status=400)
-        ward = _int(form.get("ward"))
-        province = None if ward else _int(form.get("province"))
+        ward = read_id(form.get("ward"))
+        province = _province(visit, form, ward)
         try:
             async with console.services() as services:
                 made = await services.staff.invite(
@@ -107,18 +102,22 @@ def register(router: APIRouter, console: Console) -> None:
         return await staff_page(visit, code=made.code, expires=made.expires_at)
 
     @router.post("/staff/{staff_id}/change")
-    async def change(request: Request, staff_id: int) -> Response:
+    async def change(request: Request, staff_id: str) -> Response:
         visit, form = await console.posted(request, admin=True)
+        member_id = read_id(staff_id)
+        if member_id is None:
+            raise NotFound
         role = _role(form.get("role"))
         if role is None:
             return await staff_page(visit, problem="Anh/chị chọn một vai trò.", status=400)
-        ward = _int(form.get("ward"))
+        ward = read_id(form.get("ward"))
         try:
             async with console.services() as services:
                 await services.staff.change(
-                    staff_id,
+                    member_id,
+                    by=visit.staff,
                     role=role,
-                    province_code=None if ward else _int(form.get("province")),
+                    province_code=_province(visit, form, ward),
                     ward_code=ward,
                     actor=visit.staff.actor,
                 )
@@ -127,11 +126,22 @@ def register(router: APIRouter, console: Console) -> None:
         return redirect("/console/staff?changed=1")
 
     @router.post("/staff/{staff_id}/remove")
-    async def remove(request: Request, staff_id: int) -> Response:
+    async def remove(request: Request, staff_id: str) -> Response:
         visit, _form = await console.posted(request, admin=True)
+        member_id = read_id(staff_id)
+        if member_id is None:
+            raise NotFound
         try:
             async with console.services() as services:
-                await services.staff.remove(staff_id, actor=visit.staff.actor)
+                await services.staff.remove(member_id, actor=visit.staff.actor, by=visit.staff)
         except StaffError as error:
             return await staff_page(visit, problem=STAFF_PROBLEMS[error.problem], status=400)
         return redirect("/console/staff?removed=1")
+
+
+def _province(visit: Visit, form: object, ward: int | None) -> int | None:
+    """The province of an invitation or a change: an admin of a province gives only their
+    own (a commune chosen is checked to lie in it); a nationwide admin's form says it."""
+    if visit.staff.province_code is not None:
+        return visit.staff.province_code
+    return None if ward else read_id(form.get("province"))  # type: ignore[attr-defined]

@@ -163,6 +163,14 @@ class Console:
         return await asyncio.to_thread(work, *args)
 
 
+def read_id(value: Any) -> int | None:
+    """A row id typed in a URL or a form: ASCII digits that fit a 64-bit id, else None."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
 def query(fields: Mapping[str, Any], **more: Any) -> str:
     """A query string of the fields that have a value."""
     values = {**fields, **more}

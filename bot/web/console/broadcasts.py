@@ -4,7 +4,7 @@ size shown as it changes, a preview, a test to oneself, schedule or send now, ca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +18,7 @@ from bot.services.broadcasts import (
     broadcast_reply,
     may_cancel,
 )
-from bot.web.console.base import Console, Visit, redirect
+from bot.web.console.base import Console, NotFound, Visit, read_id, redirect
 
 REFUSED = {
     Refused.OUTSIDE_AREA: "Xã/phường này nằm ngoài phạm vi của anh/chị.",
@@ -37,9 +37,8 @@ COMPOSE_FIELDS = ("text_vi", "text_en", "ward", "verdict", "status", "channel", 
 
 
 def _audience(fields: Mapping[str, Any]) -> Audience:
-    ward = str(fields.get("ward") or "")
     return Audience(
-        ward=int(ward) if ward.isdigit() and len(ward) < 10 else None,
+        ward=read_id(fields.get("ward")),
         verdict="affected" if fields.get("verdict") == "affected" else None,
         status=str(fields.get("status") or "") or None,
         channel=str(fields.get("channel") or "") or None,
@@ -58,7 +57,8 @@ def register(router: APIRouter, console: Console) -> None:
             local = datetime.fromisoformat(str(fields.get("at") or ""))
         except ValueError:
             return None
-        return local.replace(tzinfo=zone) if local.tzinfo is None else local
+        aware = local.replace(tzinfo=zone) if local.tzinfo is None else local
+        return aware.astimezone(UTC)  # stored in UTC (SQLite keeps no offset)
 
     async def listed_page(
         visit: Visit, *, form: Mapping[str, Any] | None = None, problem: str = "", status: int = 200
@@ -113,6 +113,8 @@ def register(router: APIRouter, console: Console) -> None:
     async def preview(request: Request) -> Response:
         visit, form = await console.posted(request)
         action = str(form.get("action") or "preview")
+        if action == "edit":
+            return await listed_page(visit, form=form)
         moment = send_at(form)
         if moment is None:
             return await listed_page(visit, form=form, problem=BAD_TIME, status=400)
@@ -165,11 +167,14 @@ def register(router: APIRouter, console: Console) -> None:
         return redirect(f"/console/broadcasts?created={row.id}")
 
     @router.post("/broadcasts/{broadcast_id}/cancel")
-    async def cancel(request: Request, broadcast_id: int) -> Response:
+    async def cancel(request: Request, broadcast_id: str) -> Response:
         visit, _form = await console.posted(request)
+        number = read_id(broadcast_id)
+        if number is None:
+            raise NotFound
         try:
             async with console.services() as services:
-                await services.broadcasts.cancel(visit.staff, broadcast_id)
+                await services.broadcasts.cancel(visit.staff, number)
         except BroadcastRefused as refused:
             return await listed_page(visit, problem=REFUSED[refused.reason], status=400)
         return redirect(f"/console/broadcasts?cancelled={broadcast_id}")

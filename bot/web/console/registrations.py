@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 from bot.services.casework import NEEDS_REASON, NOTE_MAX, ChangeOutcome
 from bot.services.exports import ExportFormat
 from bot.services.scopes import RegistrationFilter
-from bot.web.console.base import Console, NotFound, Visit, redirect
+from bot.web.console.base import Console, NotFound, Visit, read_id, redirect
 
 PAGE_SIZE = 50
 FILTER_FIELDS = ("ward", "status", "category", "since", "until", "q")
@@ -25,22 +25,19 @@ MEDIA_TYPES = {
 }
 
 
-def _int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
 def _day(value: Any) -> date | None:
+    """A date of the form (YYYY-MM-DD, years 2000-2100), else None."""
     try:
-        return date.fromisoformat(str(value or "").strip())
+        day = date.fromisoformat(str(value or "").strip())
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2100 else None
 
 
 def read_filter(fields: Mapping[str, Any]) -> RegistrationFilter:
     """The filter of a query string or a form; what cannot be read is left out."""
     return RegistrationFilter(
-        ward_code=_int(fields.get("ward")),
+        ward_code=read_id(fields.get("ward")),
         status=str(fields.get("status") or "") or None,
         category=str(fields.get("category") or "") or None,
         text=str(fields.get("q") or "").strip()[:100] or None,
@@ -63,7 +60,7 @@ def register(router: APIRouter, console: Console) -> None:
         visit = await console.visit(request)
         fields = request.query_params
         chosen = read_filter(fields)
-        before = _int(fields.get("before"))
+        before = read_id(fields.get("before"))
         async with console.services() as services:
             page = await services.casework.page(
                 visit.staff, chosen, before_id=before, size=PAGE_SIZE
