@@ -8,7 +8,6 @@ chat side.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,7 +22,6 @@ from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.core.access import Role, StaffIdentity
@@ -87,7 +85,6 @@ class Console:
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
-            enable_async=False,
         )
         self.templates.filters.update(when=self.when, number=number)
         self.templates.globals.update(
@@ -108,7 +105,6 @@ class Console:
     @asynccontextmanager
     async def services(self) -> AsyncIterator[Services]:
         """The services on one transaction, committed when the block ends without error."""
-        session: AsyncSession
         async with self.app.runner.sessionmaker() as session, session.begin():
             yield self.app.runner.services_for(session)
 
@@ -157,10 +153,6 @@ class Console:
         if moment is None:
             return ""
         return format_datetime(moment, pattern, tzinfo=self.zone, locale="vi")
-
-    async def in_thread(self, work: Any, *args: Any) -> Any:
-        """Run blocking work (a file) off the event loop."""
-        return await asyncio.to_thread(work, *args)
 
 
 def read_id(value: Any) -> int | None:
